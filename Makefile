@@ -1,0 +1,33 @@
+# avdub — the two commands: `make test` and `make studio`. Set-up is idempotent (stamped on the pin files).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export AVDUB_SHARED ?= $(abspath ../shared)
+export QT_QPA_PLATFORM ?= offscreen
+
+.PHONY: setup test test-fast studio dub bench lint clean
+
+setup:
+	@bash scripts/setup.sh
+
+test: setup
+	$(PY) -m pytest tests -q
+
+test-fast: setup
+	$(PY) -m pytest tests/unit -q
+
+studio: setup
+	QT_QPA_PLATFORM= $(VENV)/bin/avdub-studio
+
+# Example: make dub VIDEO=lecture.mp4 LANG=pt OUT=lecture.pt.mp4
+dub: setup
+	$(VENV)/bin/avdub dub "$(VIDEO)" --to "$(LANG)" -o "$(OUT)"
+
+bench: setup
+	$(PY) benchmarks/media.py
+
+lint: setup
+	$(VENV)/bin/lint-imports
+
+clean:
+	rm -rf $(VENV) .pytest_cache build dist *.egg-info

@@ -1,0 +1,214 @@
+"""Project commands: new, info, run, dub, relink."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from engine.cli.progress import TerminalProgress, cancel_on_interrupt
+from engine.errors import AvdubError, MediaError, UnsupportedLanguageError
+from engine.languages import LANGUAGE_NAMES, is_known_language
+from engine.media.probe import MediaInfo, probe
+from engine.models.registry import ModelRegistry
+from engine.pipeline import STAGES, ContextFactory, RunOptions, Stage, plan, run_stages, stage_status
+from engine.project.codec import encode
+from engine.project.store import ProjectFolder, create_project, load_project, relink_source, save_project
+
+STAGE_NAMES = [s.value for s in Stage]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("new", help="create a project folder for a video")
+    p.add_argument("video", type=Path)
+    p.add_argument("--to", required=True, metavar="LANG", help="target language (ISO 639-1, e.g. pt)")
+    p.add_argument("--from", dest="source_lang", metavar="LANG", help="source language (default: detect)")
+    p.add_argument("-p", "--project", type=Path, help="project folder (default: ./VIDEO_NAME.avdub)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("info", help="show a project's media, languages, segments and stage status")
+    p.add_argument("project", type=Path)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("run", help="run pipeline stages on a project")
+    p.add_argument("project", type=Path)
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--until", choices=STAGE_NAMES, help="run this stage and what it depends on")
+    g.add_argument("--only", choices=STAGE_NAMES, help="run only this stage")
+    _add_run_options(p)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("dub", help="new + every stage + export, in one go")
+    p.add_argument("video", type=Path)
+    p.add_argument("--to", required=True, metavar="LANG")
+    p.add_argument("--from", dest="source_lang", metavar="LANG")
+    p.add_argument("-o", "--output", type=Path, required=True, help="the dubbed mp4 to write")
+    p.add_argument("-p", "--project", type=Path, help="project folder (default: ./VIDEO_NAME.avdub)")
+    _add_run_options(p)
+    p.set_defaults(func=cmd_dub)
+
+    p = sub.add_parser("relink", help="point a project at its video after the video moved")
+    p.add_argument("project", type=Path)
+    p.add_argument("video", type=Path)
+    p.set_defaults(func=cmd_relink)
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--threads", type=int, help="torch threads (default: measured per machine)")
+    p.add_argument("--force", action="store_true", help="rerun stages even when up to date")
+    p.add_argument("--json", action="store_true", help="machine-readable output; no progress bars")
+
+
+def _options(args: argparse.Namespace) -> RunOptions:
+    return RunOptions(device=args.device, threads=args.threads, force=args.force)
+
+
+def check_language(code: str | None, role: str) -> None:
+    if code is not None and not is_known_language(code):
+        raise UnsupportedLanguageError(
+            f"unknown {role} language '{code}'; use an ISO 639-1 code such as {', '.join(sorted(LANGUAGE_NAMES)[:12])}, …"
+        )
+
+
+def probe_source(video: Path) -> MediaInfo:
+    info = probe(video)
+    info.require_video()
+    info.require_audio()
+    return info
+
+
+def make_project(video: Path, target: str, source: str | None, project: Path | None) -> ProjectFolder:
+    check_language(target, "target")
+    check_language(source, "source")
+    if source is not None and source == target:
+        raise UnsupportedLanguageError(f"source and target language are both '{target}'")
+    info = probe_source(video)
+    root = project if project is not None else Path.cwd() / f"{video.stem}.avdub"
+    folder, _ = create_project(root, video, info.duration, target, source)
+    return folder
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    folder = make_project(args.video, args.to, args.source_lang, args.project)
+    if args.json:
+        print(json.dumps({"project": str(folder.root)}))
+    else:
+        print(f"created {folder.root}")
+    return 0
+
+
+def project_summary(folder: ProjectFolder, registry: ModelRegistry) -> dict[str, Any]:
+    _, project = load_project(folder.root)
+    media: dict[str, Any] = {"path": project.source.path, "missing": False}
+    try:
+        info = probe(folder.source_path(project))
+        v, a = info.video, info.audio
+        media.update(
+            resolved=str(info.path), duration=info.duration, container=info.container, size_bytes=info.size_bytes,
+            video=None if v is None else {
+                "codec": v.codec, "width": v.width, "height": v.height, "rotation": v.rotation, "fps": v.fps,
+                "variable_frame_rate": v.variable_frame_rate, "frame_count": v.frame_count},
+            audio=None if a is None else {"codec": a.codec, "sample_rate": a.sample_rate, "channels": a.channels},
+        )
+    except MediaError as exc:
+        media.update(missing=True, error=str(exc))
+    factory = ContextFactory(folder, project, registry)
+    stages = {s.stage.value: stage_status(factory, s).value for s in STAGES}
+    segments = []
+    for seg in project.segments:
+        take = seg.current_take
+        segments.append({
+            "id": seg.id, "start": seg.start, "end": seg.end, "speaker": seg.speaker_id,
+            "source_text": seg.source_text, "target_text": seg.target_text, "revision": seg.revision,
+            "take_duration": None if take is None else take.duration,
+            "fit_ratio": None if take is None else take.fit_ratio,
+            "stale": seg.is_stale, "flags": sorted(f.value for f in seg.flags),
+        })
+    return {
+        "project": str(folder.root), "id": project.id, "media": media,
+        "source_language": project.source_language, "target_language": project.target_language,
+        "speakers": encode(project.speakers), "face_tracks": len(project.face_tracks),
+        "segments": segments, "stages": stages,
+        "dub_track": None if project.dub_track is None else str(folder.resolve(project.dub_track)),
+    }
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    summary = project_summary(ProjectFolder(args.project), ModelRegistry.from_environment())
+    if args.json:
+        print(json.dumps(summary, indent=1, ensure_ascii=False))
+        return 0
+    m = summary["media"]
+    print(f"project   {summary['project']}")
+    print(f"languages {summary['source_language'] or 'auto'} → {summary['target_language']}")
+    if m["missing"]:
+        print(f"video     MISSING — {m['error']}")
+    else:
+        v = m["video"]
+        vfr = " (variable)" if v["variable_frame_rate"] else ""
+        print(f"video     {m['resolved']}")
+        print(f"          {m['duration']:.2f} s, {v['codec']} {v['width']}×{v['height']}, {v['fps']:.3f} fps{vfr}, "
+              f"rotation {v['rotation']}°, {v['frame_count']} frames")
+        a = m["audio"]
+        print(f"audio     {a['codec']} {a['sample_rate']} Hz, {a['channels']} ch" if a else "audio     none")
+    print(f"segments  {len(summary['segments'])}   face tracks {summary['face_tracks']}")
+    print("stages")
+    for name, status in summary["stages"].items():
+        print(f"  {name:<11} {status}")
+    return 0
+
+
+def _run(folder: ProjectFolder, until: str | None, only: str | None, options: RunOptions, quiet: bool) -> list:
+    _, project = load_project(folder.root)
+    folder.source_path(project)  # a missing video is reported before any work starts
+    stages = plan(Stage(until) if until else None, Stage(only) if only else None)
+    bars = TerminalProgress(enabled=not quiet)
+    with cancel_on_interrupt() as cancel:
+        factory = ContextFactory(folder, project, ModelRegistry.from_environment(), options, bars, cancel)
+        try:
+            return run_stages(factory, stages)
+        finally:
+            bars.close()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    outcome = _run(ProjectFolder(args.project), args.until, args.only, _options(args), args.json)
+    if args.json:
+        print(json.dumps({"stages": {s.value: what for s, what in outcome}}))
+    else:
+        for stage, what in outcome:
+            print(f"{stage.value:<11} {what}")
+    return 0
+
+
+def cmd_dub(args: argparse.Namespace) -> int:
+    from engine.pipeline import load_stage_module
+
+    for spec in plan():  # refuse before creating anything if a stage is missing
+        load_stage_module(spec)
+    root = args.project if args.project is not None else Path.cwd() / f"{args.video.stem}.avdub"
+    folder = ProjectFolder(root) if (root / "project.json").exists() else make_project(
+        args.video, args.to, args.source_lang, root)
+    _run(folder, None, None, _options(args), args.json)
+    exported = folder.exports_dir / "dubbed.mp4"
+    if not exported.is_file():
+        raise AvdubError(f"the export stage wrote no video ({exported})")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(exported, args.output)
+    print(json.dumps({"output": str(args.output), "project": str(folder.root)}) if args.json else f"wrote {args.output}")
+    return 0
+
+
+def cmd_relink(args: argparse.Namespace) -> int:
+    folder, project = load_project(args.project)
+    info = probe_source(args.video)
+    ref = relink_source(folder, project, args.video, info.duration)
+    save_project(folder, project)
+    print(f"relinked to {ref.path}", file=sys.stdout)
+    return 0

@@ -1,0 +1,71 @@
+"""Decode audio to 16 kHz mono float32 through ffmpeg, whole or in bounded blocks."""
+
+from __future__ import annotations
+
+import subprocess
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from engine.errors import MediaError
+from engine.media.tools import last_error_line, tool
+
+SAMPLE_RATE = 16_000  # Hz: what ASR, VAD and the lip-sync audio features expect
+
+
+def _ffmpeg_decode_cmd(path: Path, sample_rate: int, start: float, duration: float | None) -> list[str]:
+    cmd = [tool("ffmpeg"), "-nostdin", "-v", "error", "-ss", f"{start:.6f}"]
+    if duration is not None:
+        cmd += ["-t", f"{duration:.6f}"]
+    cmd += ["-i", str(path), "-vn", "-map", "0:a:0", "-ac", "1", "-ar", str(sample_rate), "-f", "f32le", "-"]
+    return cmd
+
+
+def decode_audio(path: Path, sample_rate: int = SAMPLE_RATE, start: float = 0.0,
+                 duration: float | None = None) -> np.ndarray:
+    """The audio as a (samples,) float32 array in [-1, 1], mono, at ``sample_rate``."""
+    proc = subprocess.run(_ffmpeg_decode_cmd(Path(path), sample_rate, start, duration),
+                          capture_output=True, check=False)
+    if proc.returncode != 0:
+        raise MediaError(f"cannot decode the audio of {path}: {_explain(proc.stderr)}")
+    return np.frombuffer(proc.stdout, dtype="<f4").copy()
+
+
+def iter_audio_blocks(path: Path, block_seconds: float = 30.0,
+                      sample_rate: int = SAMPLE_RATE) -> Iterator[np.ndarray]:
+    """Yield consecutive (samples,) float32 blocks; memory stays bounded for any length."""
+    cmd = _ffmpeg_decode_cmd(Path(path), sample_rate, 0.0, None)
+    block_bytes = int(block_seconds * sample_rate) * 4
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        try:
+            while chunk := proc.stdout.read(block_bytes):
+                usable = len(chunk) - len(chunk) % 4
+                yield np.frombuffer(chunk[:usable], dtype="<f4").copy()
+        finally:
+            proc.stdout.close()
+            stderr = proc.stderr.read()
+            code = proc.wait()
+        if code != 0:
+            raise MediaError(f"cannot decode the audio of {path}: {_explain(stderr)}")
+
+
+def write_wav(path: Path, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> None:
+    """Write (samples,) or (samples, channels) float audio as 16-bit PCM WAV."""
+    data = np.asarray(samples, dtype=np.float32)
+    channels = 1 if data.ndim == 1 else data.shape[1]
+    pcm = (np.clip(data, -1.0, 1.0) * 32767.0).round().astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(2)
+        w.setframerate(sample_rate)
+        w.writeframes(pcm.tobytes())
+
+
+def _explain(stderr: bytes) -> str:
+    line = last_error_line(stderr)
+    if "matches no streams" in line or "does not contain any stream" in line:
+        return "it has no audio stream"
+    return line

@@ -1,0 +1,86 @@
+"""Encode frames to H.264 and mux audio, through an ffmpeg subprocess fed by a pipe.
+
+Encoding in a separate process overlaps with our own per-frame work on a multi-core
+machine. Variable-frame-rate sources are written at their average rate, so the video's
+duration (and therefore lip sync against the audio) is kept.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+
+from engine.errors import MediaError
+from engine.media.tools import last_error_line, run_tool, tool
+
+
+class VideoWriter:
+    """Write (H, W, 3) uint8 RGB frames to an mp4; optionally mux an audio file in."""
+
+    def __init__(self, path: Path, width: int, height: int, fps: str | float, *, audio: Path | None = None,
+                 crf: int = 18, preset: str = "medium", rotation: int = 0, threads: int = 0):
+        self.path, self.width, self.height = Path(path), width, height
+        self.frames_written = 0
+        cmd = [tool("ffmpeg"), "-nostdin", "-v", "error", "-y",
+               "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", str(fps), "-i", "-"]
+        if audio is not None:
+            cmd += ["-i", str(audio), "-map", "0:v:0", "-map", "1:a:0", "-c:a", "aac", "-b:a", "192k", "-shortest"]
+        cmd += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
+                "-threads", str(threads), "-movflags", "+faststart"]
+        if rotation:
+            # Frames arrive upright; keep the source's orientation tag off so players do not turn them again.
+            cmd += ["-metadata:s:v:0", "rotate=0"]
+        cmd += [str(self.path)]
+        self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def write(self, image: np.ndarray) -> None:
+        if image.shape != (self.height, self.width, 3) or image.dtype != np.uint8:
+            raise ValueError(f"frame must be ({self.height}, {self.width}, 3) uint8, got {image.shape} {image.dtype}")
+        assert self._proc.stdin is not None
+        try:
+            self._proc.stdin.write(np.ascontiguousarray(image).tobytes())
+        except BrokenPipeError:
+            self._fail()
+        self.frames_written += 1
+
+    def close(self) -> None:
+        assert self._proc.stdin is not None
+        try:
+            self._proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        if self._proc.wait() != 0:
+            self._fail()
+
+    def abort(self) -> None:
+        """Stop without finishing; the partial output is removed."""
+        self._proc.kill()
+        self._proc.wait()
+        self.path.unlink(missing_ok=True)
+
+    def _fail(self) -> None:
+        assert self._proc.stderr is not None
+        self._proc.kill()
+        err = last_error_line(self._proc.stderr.read())
+        self._proc.wait()
+        self.path.unlink(missing_ok=True)
+        raise MediaError(f"cannot write {self.path}: {err}")
+
+    def __enter__(self) -> "VideoWriter":
+        return self
+
+    def __exit__(self, exc_type: type | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def mux_audio(video: Path, audio: Path, out: Path) -> None:
+    """Copy ``video``'s picture and replace its sound with ``audio`` (AAC)."""
+    run_tool(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(video), "-i", str(audio),
+              "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac", "-b:a", "192k", "-shortest",
+              str(out)], what=f"cannot write {out}")

@@ -1,0 +1,7 @@
+"""The model registry: every model file avdub uses, where to find it, how to install it."""
+
+from engine.models.catalog import CATALOG
+from engine.models.download import download_file
+from engine.models.registry import ModelFile, ModelLocation, ModelRegistry, ModelSpec
+
+__all__ = ["CATALOG", "download_file", "ModelFile", "ModelLocation", "ModelRegistry", "ModelSpec"]

@@ -1,0 +1,166 @@
+"""The pipeline: stages in order, what each depends on, and running them over a project.
+
+Each stage is a module exposing ``inputs(ctx) -> Mapping`` (what its output depends on; its
+hash decides whether the stage is up to date) and ``run(ctx) -> None`` (does the work, using
+``ctx.cache`` per unit so that a change in one segment recomputes only that segment).
+Stage modules are imported lazily, so `avdub info` does not pay for torch or mediapipe.
+A stage without a module is *not built yet*: running it is an error, never a silent success.
+After each stage the project is saved atomically, so a killed run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from engine.errors import AvdubError, StageNotBuiltError
+from engine.jobs.cache import StageCache, hash_inputs
+from engine.jobs.events import CancelToken, ProgressSink, StageReporter, ignore_progress
+from engine.models.registry import ModelRegistry
+from engine.project.model import Project, StageRecord
+from engine.project.store import ProjectFolder, save_project, utc_now
+
+
+class Stage(enum.Enum):
+    TRANSCRIBE = "transcribe"
+    TRANSLATE = "translate"
+    SPEAK = "speak"
+    FIT = "fit"
+    TRACK = "track"
+    TRAIN = "train"
+    LIPSYNC = "lipsync"
+    RENDER = "render"
+    EXPORT = "export"
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    stage: Stage
+    title: str
+    depends_on: tuple[Stage, ...]
+    module: str | None  # None: not built yet
+
+
+STAGES: tuple[StageSpec, ...] = (
+    StageSpec(Stage.TRANSCRIBE, "Transcribe the presenter", (), None),
+    StageSpec(Stage.TRANSLATE, "Translate each segment", (Stage.TRANSCRIBE,), None),
+    StageSpec(Stage.SPEAK, "Synthesize the translation", (Stage.TRANSLATE,), None),
+    StageSpec(Stage.FIT, "Fit takes into the timeline", (Stage.SPEAK,), None),
+    StageSpec(Stage.TRACK, "Track the presenter's face", (), None),
+    StageSpec(Stage.TRAIN, "Fine-tune lip-sync on the presenter", (Stage.TRACK,), None),
+    StageSpec(Stage.LIPSYNC, "Generate mouths for the dub", (Stage.TRAIN, Stage.FIT), None),
+    StageSpec(Stage.RENDER, "Render the dubbed video", (Stage.TRACK,), None),
+    StageSpec(Stage.EXPORT, "Export video and subtitles", (Stage.RENDER,), None),
+)
+
+
+class StageStatus(enum.Enum):
+    NOT_BUILT = "not built"
+    NOT_RUN = "not run"
+    DONE = "done"
+    STALE = "stale"  # ran, but its inputs changed since
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Settings of one run, from the CLI or the studio; stages read what they need."""
+
+    device: str = "auto"  # "auto", "cpu" or "cuda"
+    threads: int | None = None  # torch intra-op threads; None: a measured default
+    force: bool = False  # rerun stages even when up to date
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StageContext:
+    folder: ProjectFolder
+    project: Project
+    cache: StageCache
+    registry: ModelRegistry
+    report: StageReporter
+    options: RunOptions
+
+
+def spec_for(stage: Stage | str) -> StageSpec:
+    stage = Stage(stage)
+    return next(s for s in STAGES if s.stage is stage)
+
+
+def load_stage_module(spec: StageSpec) -> ModuleType:
+    if spec.module is None:
+        raise StageNotBuiltError(f"stage '{spec.stage.value}' ({spec.title.lower()}) is not built yet in this version of avdub")
+    return importlib.import_module(spec.module)
+
+
+def stage_status(ctx_factory: "ContextFactory", spec: StageSpec) -> StageStatus:
+    if spec.module is None:
+        return StageStatus.NOT_BUILT
+    record = ctx_factory.project.stages.get(spec.stage.value)
+    if record is None:
+        return StageStatus.NOT_RUN
+    try:
+        current = hash_inputs(load_stage_module(spec).inputs(ctx_factory.make(spec)))
+    except AvdubError:
+        return StageStatus.STALE
+    return StageStatus.DONE if current == record.input_hash else StageStatus.STALE
+
+
+@dataclass
+class ContextFactory:
+    folder: ProjectFolder
+    project: Project
+    registry: ModelRegistry
+    options: RunOptions = field(default_factory=RunOptions)
+    sink: ProgressSink = ignore_progress
+    cancel: CancelToken = field(default_factory=CancelToken)
+
+    def make(self, spec: StageSpec) -> StageContext:
+        return StageContext(self.folder, self.project, StageCache(self.folder.cache_dir), self.registry,
+                            StageReporter(spec.stage.value, self.sink, self.cancel), self.options)
+
+
+def plan(until: Stage | None = None, only: Stage | None = None) -> list[StageSpec]:
+    """Which stages a run covers: one, everything up to ``until`` (its dependencies), or all."""
+    if only is not None:
+        return [spec_for(only)]
+    if until is None:
+        return list(STAGES)
+    needed: set[Stage] = set()
+
+    def need(stage: Stage) -> None:
+        if stage not in needed:
+            needed.add(stage)
+            for dep in spec_for(stage).depends_on:
+                need(dep)
+
+    need(until)
+    return [s for s in STAGES if s.stage in needed]
+
+
+def run_stages(factory: ContextFactory, stages: list[StageSpec]) -> list[tuple[Stage, str]]:
+    """Run ``stages`` in order; returns (stage, "ran"/"up to date") pairs. Saves after each."""
+    for spec in stages:  # fail before doing anything if part of the plan does not exist yet
+        load_stage_module(spec)
+    outcome = []
+    for spec in stages:
+        module = load_stage_module(spec)
+        ctx = factory.make(spec)
+        input_hash = hash_inputs(module.inputs(ctx))
+        record = factory.project.stages.get(spec.stage.value)
+        if record is not None and record.input_hash == input_hash and not factory.options.force:
+            outcome.append((spec.stage, "up to date"))
+            continue
+        factory.cancel.check()
+        t0 = time.monotonic()
+        module.run(ctx)
+        # Inputs may legitimately change while running (e.g. transcribe sets the detected language).
+        input_hash = hash_inputs(module.inputs(ctx))
+        factory.project.stages[spec.stage.value] = StageRecord(input_hash, utc_now(), round(time.monotonic() - t0, 3))
+        save_project(factory.folder, factory.project)
+        outcome.append((spec.stage, "ran"))
+    return outcome
