@@ -65,7 +65,8 @@ def write_wav(path: Path, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -
 
 
 def _explain(stderr: bytes) -> str:
+    text = stderr.decode("utf-8", "replace")
     line = last_error_line(stderr)
-    if "matches no streams" in line or "does not contain any stream" in line:
+    if "matches no streams" in text or "does not contain any stream" in text:
         return "it has no audio stream"
     return line

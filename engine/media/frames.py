@@ -14,6 +14,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from engine.errors import MediaError
 
@@ -70,6 +71,9 @@ def iter_frames(
         base = float(stream.time_base)
         origin = stream.start_time or 0
         index = 0
+        # One reformatter for the whole stream: PyAV's to_ndarray(format=...) builds a new
+        # swscale context per frame, which halves throughput on small frames.
+        reformatter = VideoReformatter()
         if start_index > 0:
             assert times is not None
             if start_index >= len(times):
@@ -86,7 +90,8 @@ def iter_frames(
                 if end_index is not None and index >= end_index:
                     return
                 if index >= start_index:
-                    yield Frame(index, t, _upright(frame.to_ndarray(format="rgb24"), rotation))
+                    rgb = reformatter.reformat(frame, format="rgb24").to_ndarray()
+                    yield Frame(index, t, _upright(rgb, rotation))
                 index += 1
         except av.error.FFmpegError as exc:
             raise MediaError(f"{path} is damaged near {index} frames in: {exc}") from None

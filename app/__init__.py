@@ -1,0 +1,1 @@
+"""avdub studio: the Qt editor over the engine."""

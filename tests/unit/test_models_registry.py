@@ -1,0 +1,122 @@
+"""Model registry: search order, missing-model messages, and verified resumable downloads
+against a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from engine.errors import ModelMissingError, ModelVerifyError
+from engine.jobs.events import CancelToken
+from engine.models import ModelFile, ModelRegistry, ModelSpec, download_file
+
+PAYLOAD = bytes(range(256)) * 4096  # 1 MiB
+PAYLOAD_SHA = hashlib.sha256(PAYLOAD).hexdigest()
+
+
+class RangeHandler(http.server.BaseHTTPRequestHandler):
+    """Serves PAYLOAD at /model.bin with Range support; counts the bytes it sends."""
+
+    sent: list[tuple[int, int]] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server API)
+        if self.path != "/model.bin":
+            self.send_error(404)
+            return
+        start = 0
+        header = self.headers.get("Range")
+        if header and header.startswith("bytes="):
+            start = int(header[6:].split("-")[0])
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(PAYLOAD) - 1}/{len(PAYLOAD)}")
+        else:
+            self.send_response(200)
+        body = PAYLOAD[start:]
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        type(self).sent.append((start, len(body)))
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    RangeHandler.sent = []
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), RangeHandler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_download_verifies_and_installs(tmp_path: Path, server: str) -> None:
+    dest = download_file(f"{server}/model.bin", tmp_path / "model.bin", PAYLOAD_SHA)
+    assert dest.read_bytes() == PAYLOAD
+    assert not (tmp_path / "model.bin.part").exists()
+
+
+def test_download_resumes_a_partial_file(tmp_path: Path, server: str) -> None:
+    part = tmp_path / "model.bin.part"
+    part.write_bytes(PAYLOAD[:300_000])
+    download_file(f"{server}/model.bin", tmp_path / "model.bin", PAYLOAD_SHA)
+    assert (tmp_path / "model.bin").read_bytes() == PAYLOAD
+    assert RangeHandler.sent == [(300_000, len(PAYLOAD) - 300_000)]  # only the rest travelled
+
+
+def test_cancelled_download_keeps_its_part_for_later(tmp_path: Path, server: str) -> None:
+    token = CancelToken()
+    with pytest.raises(Exception, match="cancelled"):
+        download_file(f"{server}/model.bin", tmp_path / "model.bin", PAYLOAD_SHA,
+                      progress=lambda e: token.cancel() if e.done > 100_000 else None, cancel=token)
+    have = (tmp_path / "model.bin.part").stat().st_size
+    assert 0 < have < len(PAYLOAD)
+    download_file(f"{server}/model.bin", tmp_path / "model.bin", PAYLOAD_SHA)
+    assert (tmp_path / "model.bin").read_bytes() == PAYLOAD
+
+
+def test_checksum_mismatch_is_refused_and_removed(tmp_path: Path, server: str) -> None:
+    with pytest.raises(ModelVerifyError, match="sha256"):
+        download_file(f"{server}/model.bin", tmp_path / "model.bin", "0" * 64)
+    assert not (tmp_path / "model.bin").exists() and not (tmp_path / "model.bin.part").exists()
+
+
+def _spec(url: str | None = None, sha: str = PAYLOAD_SHA) -> ModelSpec:
+    return ModelSpec("toy", "Toy model", "MIT", (ModelFile("model.bin", sha, url),))
+
+
+def test_registry_install_then_locate_then_verify(tmp_path: Path, server: str) -> None:
+    registry = ModelRegistry([_spec(f"{server}/model.bin")], [(tmp_path / "user", "user")], tmp_path / "user")
+    with pytest.raises(ModelMissingError) as err:
+        registry.locate("toy")
+    assert "avdub models install toy" in str(err.value) and "'toy'" in str(err.value)
+    registry.install("toy")
+    location = registry.locate("toy")
+    assert location.path().read_bytes() == PAYLOAD and registry.verify("toy") == []
+    location.path().write_bytes(b"tampered")
+    assert registry.verify("toy") and "sha256 mismatch" in registry.verify("toy")[0]
+
+
+def test_search_order_and_environment(tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    for d in (first, second / "models" / "toy"):
+        d.mkdir(parents=True)
+        (d / "model.bin").write_bytes(b"x")
+    env = {"AVDUB_MODEL_PATH": str(first), "AVDUB_SHARED": str(second), "AVDUB_USER_MODELS": str(tmp_path / "u")}
+    registry = ModelRegistry.from_environment(env, specs=[_spec(sha="")])
+    assert registry.locate("toy").directory == first
+    (first / "model.bin").unlink()
+    assert registry.locate("toy").directory == second / "models" / "toy"
+
+
+def test_shared_models_verify(shared_dir: Path, user_models: Path) -> None:
+    registry = ModelRegistry.from_environment({"AVDUB_SHARED": str(shared_dir), "AVDUB_USER_MODELS": str(user_models)})
+    for model_id in ("face-landmarker", "yunet"):
+        assert registry.verify(model_id) == []
