@@ -1,0 +1,1 @@
+"""Exports: the dubbed video, subtitles, audio stems, and a portable project archive."""
