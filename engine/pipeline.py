@@ -55,7 +55,7 @@ STAGES: tuple[StageSpec, ...] = (
     StageSpec(Stage.TRAIN, "Fine-tune lip-sync on the presenter", (Stage.TRACK,), None),
     StageSpec(Stage.LIPSYNC, "Generate mouths for the dub", (Stage.TRAIN, Stage.FIT), None),
     StageSpec(Stage.RENDER, "Render the dubbed video", (Stage.TRACK,), None),
-    StageSpec(Stage.EXPORT, "Export video and subtitles", (Stage.RENDER,), None),
+    StageSpec(Stage.EXPORT, "Export video and subtitles", (Stage.RENDER,), "engine.export.stage_export"),
 )
 
 
