@@ -44,7 +44,12 @@ from engine.speech.settings import section  # noqa: E402
 
 SHARED = Path(os.environ.get("AVDUB_SHARED") or Path(__file__).resolve().parents[2] / "shared")
 CLIPS = ("video/lecture_en_25s.mp4", "video/address_en_26s.mp4")
-TARGETS = {"pt": ("bergamot", ("kokoro", "espeak-ng")), "es": ("apertium", ("kokoro", "espeak-ng"))}
+# language → (MT backend, (TTS engine, voice) …); jf_alpha is a deliberately mismatched (female)
+# voice for these male presenters: voice matching has the most to do there.
+TARGETS = {
+    "pt": ("bergamot", (("kokoro", "jm_kumo"), ("kokoro", "jf_alpha"), ("espeak-ng", "pt-br"))),
+    "es": ("apertium", (("kokoro", "jm_kumo"), ("kokoro", "jf_alpha"), ("espeak-ng", "es"))),
+}
 
 
 def normalize(text: str) -> str:
@@ -135,9 +140,8 @@ def main() -> int:
                 section(project)["mt_backend"] = mt
                 from engine.project.store import save_project
                 save_project(folder, project)
-                for engine in engines:
-                    from engine.speech.tts import make_synthesizer
-                    voice = make_synthesizer(registry, engine).voices(lang)[0] if engine == "espeak-ng" else "jm_kumo"
+                run_stages(ContextFactory(folder, project, registry), plan(Stage.TRANSLATE))  # creates the speaker
+                for engine, voice in engines:
                     row: dict = {"clip": clip, "language": lang, "mt": mt, "engine": engine, "voice": voice}
                     t0 = time.monotonic()
                     _, plain = run_engine(folder, engine, voice, False, registry)

@@ -59,6 +59,16 @@ class Placement:
         return min(self.window_end - self.start, self.residual * (self.window_end - self.window_start))
 
 
+def room_after(items: Sequence[FitItem], total: float) -> dict[str, float]:
+    """Seconds each segment's take may last from its start without touching the next speech."""
+    items = sorted(items, key=lambda i: i.start)
+    out = {}
+    for k, item in enumerate(items):
+        end = items[k + 1].start - GUARD_SECONDS if k + 1 < len(items) else total
+        out[item.segment_id] = max(item.end, min(end, total)) - item.start
+    return out
+
+
 def plan_fit(items: Sequence[FitItem], total: float, settings: FitSettings = FitSettings()) -> list[Placement]:
     """Place every take; ``items`` sorted by start, ``total`` the video duration."""
     items = sorted(items, key=lambda i: i.start)

@@ -23,19 +23,22 @@ from engine.pipeline import StageContext
 from engine.project.model import Project, SegmentFlag, Speaker, Take, VoiceSettings
 from engine.speech import DUB_SAMPLE_RATE
 from engine.speech.dubtrack import resample
+from engine.speech.fit import FitItem, room_after
 from engine.speech.settings import section
 from engine.speech.tts import default_voice, make_synthesizer
 from engine.speech.tts.textprep import prepare
 from engine.speech.voice_match import PitchStats, apply_match, pitch_stats, plan_match
 
+RATE_ENGINES = {"kokoro", "piper", "espeak-ng"}  # engines whose speaking rate can be set
+MAX_ENGINE_RATE = 1.3  # faster than this the engines slur; fitting may stretch a further 1.25×
 REFERENCE_SECONDS = 30.0  # enough for stable pitch statistics and for XTTS' voice sample
 REF_RATE = 16_000
 
 
-def _voice(project: Project, registry, speaker: Speaker) -> VoiceSettings:
+def _voice(project: Project, registry, speaker: Speaker, presenter_hz: float | None = None) -> VoiceSettings:
     v = speaker.voice
     if not v.engine:
-        choice = default_voice(registry, project.target_language)
+        choice = default_voice(registry, project.target_language, presenter_hz)
         v = dataclasses.replace(v, engine=choice.engine, voice=choice.voice)
     return v
 
@@ -85,9 +88,11 @@ def run(ctx: StageContext) -> None:
     reference: tuple[np.ndarray, int] | None = None
     synths: dict[str, Any] = {}
     # Persist resolved default voices on the speakers, so the project records what was used.
-    project.speakers = tuple(dataclasses.replace(s, voice=_voice(project, ctx.registry, s)) for s in project.speakers)
+    project.speakers = tuple(dataclasses.replace(s, voice=_voice(project, ctx.registry, s, presenter.median_hz))
+                             for s in project.speakers)
     synthesized = reused = 0
     total = len(project.segments)
+    room = room_after([FitItem(s.id, s.start, s.end, 0.0) for s in project.segments], project.source.duration)
     for i, seg in enumerate(project.segments):
         ctx.report(i, total, f"speaking segment {i + 1}/{total}")
         flags = set(seg.flags) - {SegmentFlag.EMPTY_TRANSLATION, SegmentFlag.UNPRONOUNCEABLE}
@@ -103,15 +108,15 @@ def run(ctx: StageContext) -> None:
         key = {"text": prepared.text, "language": lang, "voice": dataclasses.asdict(voice),
                "presenter": dataclasses.asdict(presenter) if voice.match_voice else None}
 
-        def compute(tmp: Path, text: str = prepared.text, voice: VoiceSettings = voice) -> None:
+        def compute(tmp: Path, text: str = prepared.text, voice: VoiceSettings = voice, rate: float = 1.0) -> None:
             nonlocal reference, synthesized
             synth = synths.get(voice.engine) or synths.setdefault(voice.engine, make_synthesizer(ctx.registry, voice.engine))
             if getattr(synth, "is_cloning", None) and synth.is_cloning(voice.voice) and reference is None:
                 ref_audio, ref_sr = sf.read(ref_path, dtype="float32")
                 reference = (ref_audio, ref_sr)
-            audio, sr = synth.synthesize(text, lang, voice.voice, reference)
+            audio, sr = synth.synthesize(text, lang, voice.voice, reference, rate=rate)
             audio = resample(audio, sr, DUB_SAMPLE_RATE)
-            meta: dict[str, Any] = {"engine": voice.engine, "voice": voice.voice}
+            meta: dict[str, Any] = {"engine": voice.engine, "voice": voice.voice, "rate": rate}
             if voice.match_voice:
                 plan = plan_match(presenter, pitch_stats(audio, DUB_SAMPLE_RATE), voice.formant_shift,
                                   voice.pitch_shift_semitones)
@@ -125,8 +130,16 @@ def run(ctx: StageContext) -> None:
 
         before = synthesized
         entry = ctx.cache.get_or_compute("speak", key, compute)
-        reused += synthesized == before
         meta = json.loads((entry / "take.json").read_text())
+        # Too long for its room: speak faster with the engine itself (more natural than
+        # stretching afterwards), within MAX_ENGINE_RATE; fitting handles the rest.
+        ratio = meta["duration"] / max(room[seg.id], 1e-3)
+        if ratio > 1.0 and voice.engine in RATE_ENGINES:
+            rate = round(min(ratio, MAX_ENGINE_RATE), 2)
+            entry = ctx.cache.get_or_compute("speak", {**key, "rate": rate},
+                                             lambda tmp, r=rate: compute(tmp, rate=r))
+            meta = json.loads((entry / "take.json").read_text())
+        reused += synthesized == before
         rel = ctx.folder.relative(entry / "take.wav")
         existing = next((t for t in seg.takes if t.audio_path == rel), None)
         if existing is None:

@@ -98,7 +98,7 @@ class CoquiSynthesizer:
         return self._loaded[key]
 
     def synthesize(self, text: str, language: str, voice: str,
-                   reference: tuple[np.ndarray, int] | None = None) -> tuple[np.ndarray, int]:
+                   reference: tuple[np.ndarray, int] | None = None, rate: float = 1.0) -> tuple[np.ndarray, int]:
         import soundfile as sf
         import torch
 

@@ -12,6 +12,7 @@ import soundfile as sf
 from engine.errors import AvdubError
 
 # ISO 639-1 → espeak-ng voice; Brazilian Portuguese, as the Bergamot en↔pt models translate to it.
+WORDS_PER_MINUTE = 160  # espeak-ng's default rate (-s)
 VOICE_FOR = {"pt": "pt-br", "en": "en-us", "zh": "cmn"}
 
 
@@ -39,11 +40,11 @@ class EspeakSynthesizer:
         return [base, f"{base}+m3", f"{base}+f3"] if language in self.languages() else []
 
     def synthesize(self, text: str, language: str, voice: str,
-                   reference: tuple[np.ndarray, int] | None = None) -> tuple[np.ndarray, int]:
+                   reference: tuple[np.ndarray, int] | None = None, rate: float = 1.0) -> tuple[np.ndarray, int]:
         if self._exe is None:
             raise AvdubError("espeak-ng is not installed (Debian package espeak-ng)")
         voice = voice or VOICE_FOR.get(language, language)
-        proc = subprocess.run([self._exe, "-v", voice, "--stdout", "-s", "160", text.strip()],
+        proc = subprocess.run([self._exe, "-v", voice, "--stdout", "-s", str(int(round(WORDS_PER_MINUTE * rate))), text.strip()],
                               capture_output=True, check=False, timeout=300)
         if proc.returncode != 0 or not proc.stdout:
             raise AvdubError(f"espeak-ng failed for voice '{voice}': {proc.stderr.decode(errors='replace').strip()}")

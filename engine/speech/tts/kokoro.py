@@ -46,6 +46,7 @@ class KokoroSynthesizer:
             return sorted(npz.files)
 
     def synthesize(self, text: str, language: str, voice: str,
-                   reference: tuple[np.ndarray, int] | None = None) -> tuple[np.ndarray, int]:
-        audio, sr = self._load().create(text.strip(), voice=voice or "jm_kumo", lang=LANG[language])
+                   reference: tuple[np.ndarray, int] | None = None, rate: float = 1.0) -> tuple[np.ndarray, int]:
+        audio, sr = self._load().create(text.strip(), voice=voice or "jm_kumo", lang=LANG[language],
+                                        speed=float(rate))
         return np.asarray(audio, dtype=np.float32).ravel(), int(sr)

@@ -30,7 +30,7 @@ class PiperSynthesizer:
         return sorted(v for v, lang in self._installed.items() if lang == language)
 
     def synthesize(self, text: str, language: str, voice: str,
-                   reference: tuple[np.ndarray, int] | None = None) -> tuple[np.ndarray, int]:
+                   reference: tuple[np.ndarray, int] | None = None, rate: float = 1.0) -> tuple[np.ndarray, int]:
         from piper import PiperVoice
 
         voice = voice or next(iter(self.voices(language)), "")
@@ -39,9 +39,13 @@ class PiperSynthesizer:
         if voice not in self._loaded:
             location = self._registry.locate(VOICES[voice][0])
             self._loaded[voice] = PiperVoice.load(str(location.path(f"{voice}.onnx")))
+        from piper import SynthesisConfig
+
         buf = io.BytesIO()
         with wave.open(buf, "wb") as w:
-            self._loaded[voice].synthesize_wav(text.strip(), w)  # type: ignore[attr-defined]
+            self._loaded[voice].synthesize_wav(text.strip(), w,  # type: ignore[attr-defined]
+                                               syn_config=None if rate == 1.0 else SynthesisConfig(
+                                                   length_scale=self._loaded[voice].config.length_scale / rate))
         buf.seek(0)
         with wave.open(buf, "rb") as r:
             sr = r.getframerate()
