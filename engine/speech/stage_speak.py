@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
+from engine.errors import AvdubError, JobCancelled
 from engine.media.audio import decode_audio
 from engine.pipeline import StageContext
 from engine.project.model import Project, SegmentFlag, Speaker, Take, VoiceSettings
@@ -91,6 +92,7 @@ def run(ctx: StageContext) -> None:
     project.speakers = tuple(dataclasses.replace(s, voice=_voice(project, ctx.registry, s, presenter.median_hz))
                              for s in project.speakers)
     synthesized = reused = 0
+    errors: dict[str, str] = info.setdefault("speak_errors", {})
     total = len(project.segments)
     room = room_after([FitItem(s.id, s.start, s.end, 0.0) for s in project.segments], project.source.duration)
     for i, seg in enumerate(project.segments):
@@ -129,16 +131,25 @@ def run(ctx: StageContext) -> None:
             synthesized += 1
 
         before = synthesized
-        entry = ctx.cache.get_or_compute("speak", key, compute)
-        meta = json.loads((entry / "take.json").read_text())
-        # Too long for its room: speak faster with the engine itself (more natural than
-        # stretching afterwards), within MAX_ENGINE_RATE; fitting handles the rest.
-        ratio = meta["duration"] / max(room[seg.id], 1e-3)
-        if ratio > 1.0 and voice.engine in RATE_ENGINES:
-            rate = round(min(ratio, MAX_ENGINE_RATE), 2)
-            entry = ctx.cache.get_or_compute("speak", {**key, "rate": rate},
-                                             lambda tmp, r=rate: compute(tmp, rate=r))
+        try:
+            entry = ctx.cache.get_or_compute("speak", key, compute)
             meta = json.loads((entry / "take.json").read_text())
+            # Too long for its room: speak faster with the engine itself (more natural than
+            # stretching afterwards), within MAX_ENGINE_RATE; fitting handles the rest.
+            ratio = meta["duration"] / max(room[seg.id], 1e-3)
+            if ratio > 1.0 and voice.engine in RATE_ENGINES:
+                rate = round(min(ratio, MAX_ENGINE_RATE), 2)
+                entry = ctx.cache.get_or_compute("speak", {**key, "rate": rate},
+                                                 lambda tmp, r=rate: compute(tmp, rate=r))
+                meta = json.loads((entry / "take.json").read_text())
+        except (AvdubError, JobCancelled):
+            raise  # a missing model or voice, a cancel: the user must act, the job stops
+        except Exception as exc:  # noqa: BLE001 — one unsayable text must not sink the lecture
+            errors[seg.id] = f"{voice.engine} could not say this text: {type(exc).__name__}: {exc}"
+            project.replace_segment(dataclasses.replace(
+                seg, flags=frozenset(flags | {SegmentFlag.UNPRONOUNCEABLE}), current_take_id=None))
+            continue
+        errors.pop(seg.id, None)
         reused += synthesized == before
         rel = ctx.folder.relative(entry / "take.wav")
         existing = next((t for t in seg.takes if t.audio_path == rel), None)

@@ -112,3 +112,26 @@ def test_unsupported_pair_fails_clearly_and_keeps_the_transcript(tmp_path):
         run(folder, Stage.TRANSLATE)
     _, p = load_project(folder.root)
     assert p.segments and p.segments[0].source_text
+
+
+def test_source_language_is_detected_when_omitted(tmp_path):
+    folder = new_project(tmp_path / "auto.avdub", media_file("video/vr_face2.mp4"), "pt", None)
+    p = run(folder, Stage.TRANSCRIBE)
+    assert p.source_language == "en" and p.segments and p.speakers
+    assert all(s.speaker_id == p.speakers[0].id for s in p.segments)
+
+
+def test_an_unknown_voice_stops_with_a_clear_error_and_the_project_stays_intact(lecture_pt):
+    from engine.errors import AvdubError
+
+    _, p0 = load_project(lecture_pt.root)
+
+    def edit(p):
+        p.speakers = tuple(dataclasses.replace(s, voice=VoiceSettings("espeak-ng", "xx-nonexistent"))
+                           for s in p.speakers)
+
+    with pytest.raises(AvdubError, match="xx-nonexistent"):
+        run(lecture_pt, Stage.FIT, edit=edit)
+    _, p1 = load_project(lecture_pt.root)
+    assert [s.target_text for s in p1.segments] == [s.target_text for s in p0.segments]
+    assert p1.dub_track == p0.dub_track
