@@ -32,6 +32,7 @@ from engine.speech.voice_match import PitchStats, apply_match, pitch_stats, plan
 
 RATE_ENGINES = {"kokoro", "piper", "espeak-ng"}  # engines whose speaking rate can be set
 MAX_ENGINE_RATE = 1.3  # faster than this the engines slur; fitting may stretch a further 1.25×
+PEAK_LIMIT = 0.9  # about -1 dBFS: headroom for the assembled track's fades and any bed mix
 REFERENCE_SECONDS = 30.0  # enough for stable pitch statistics and for XTTS' voice sample
 REF_RATE = 16_000
 
@@ -49,6 +50,24 @@ def _speaker(project: Project, speaker_id: str | None) -> Speaker:
         return project.speaker(speaker_id) if speaker_id else project.speakers[0]
     except (KeyError, IndexError):
         return Speaker("spk-default", "Presenter")
+
+
+def speech_rms(audio: np.ndarray) -> float:
+    """RMS over the louder half of 20 ms frames: the level of speech, ignoring pauses."""
+    frames = audio[: audio.size // 480 * 480].reshape(-1, 480)  # 20 ms at 24 kHz (30 ms at 16 kHz)
+    if frames.size == 0:
+        return 0.0
+    energy = np.sqrt((frames.astype(np.float64) ** 2).mean(axis=1))
+    return float(np.mean(np.sort(energy)[energy.size // 2:]))
+
+
+def level(audio: np.ndarray, target_rms: float) -> np.ndarray:
+    """Bring a take to the presenter's speech level (so dub and any original bed mix evenly),
+    never above PEAK_LIMIT; left as is when the presenter's level is unknown."""
+    rms, peak = speech_rms(audio), float(np.max(np.abs(audio))) if audio.size else 0.0
+    if target_rms <= 0 or rms <= 0 or peak <= 0:
+        return audio
+    return (audio * min(target_rms / rms, PEAK_LIMIT / peak)).astype(np.float32)
 
 
 def inputs(ctx: StageContext) -> Mapping[str, Any]:
@@ -86,6 +105,7 @@ def run(ctx: StageContext) -> None:
         info["last_speak"] = {"synthesized": 0, "reused": 0}
         return
     ref_path, presenter = _presenter(ctx)
+    ref_rms = speech_rms(sf.read(ref_path, dtype="float32")[0])
     reference: tuple[np.ndarray, int] | None = None
     synths: dict[str, Any] = {}
     # Persist resolved default voices on the speakers, so the project records what was used.
@@ -108,7 +128,8 @@ def run(ctx: StageContext) -> None:
             continue
         voice = _voice(project, ctx.registry, _speaker(project, seg.speaker_id))
         key = {"text": prepared.text, "language": lang, "voice": dataclasses.asdict(voice),
-               "presenter": dataclasses.asdict(presenter) if voice.match_voice else None}
+               "presenter": dataclasses.asdict(presenter) if voice.match_voice else None,
+               "level": round(ref_rms, 4)}
 
         def compute(tmp: Path, text: str = prepared.text, voice: VoiceSettings = voice, rate: float = 1.0) -> None:
             nonlocal reference, synthesized
@@ -125,6 +146,7 @@ def run(ctx: StageContext) -> None:
                 if plan is not None:
                     audio = apply_match(audio, DUB_SAMPLE_RATE, plan)
                     meta["match"] = dataclasses.asdict(plan)
+            audio = level(audio, ref_rms)
             sf.write(tmp / "take.wav", audio, DUB_SAMPLE_RATE, subtype="PCM_16")
             meta["duration"] = round(audio.size / DUB_SAMPLE_RATE, 4)
             (tmp / "take.json").write_text(json.dumps(meta))

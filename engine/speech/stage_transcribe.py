@@ -22,7 +22,20 @@ from engine.speech.settings import load_settings, section
 from engine.speech.transcribe import make_transcriber
 from engine.speech.vad import keep_speech, speech_regions
 
+SNAP_TOLERANCE = 0.1  # seconds a word may start before detected speech (VAD onsets are a bit late)
 LOW_CONFIDENCE = 0.5  # mean word probability under which the editor should check the segment
+
+
+def snap_to_speech(words: list[Word], regions: list[list[float]]) -> list[Word]:
+    """Move a word's start that Whisper placed in silence (typically the first word of a
+    recording, stamped at 0.0) to where voice activity begins, so the dub starts with the lips."""
+    out = []
+    for w in words:
+        region = next((r for r in regions if r[0] <= w.end and r[1] >= w.start), None)
+        if region is not None and w.start < region[0] - SNAP_TOLERANCE < w.end:
+            w = Word(w.text, round(region[0], 3), w.end, w.confidence)
+        out.append(w)
+    return out
 
 
 def inputs(ctx: StageContext) -> Mapping[str, Any]:
@@ -60,7 +73,7 @@ def run(ctx: StageContext) -> None:
     if not project.speakers:
         project.speakers = (Speaker(new_id("spk"), "Presenter"),)
     speaker_id = project.speakers[0].id
-    words = [Word(t, s, e, c) for t, s, e, c in data["words"]]
+    words = snap_to_speech([Word(t, s, e, c) for t, s, e, c in data["words"]], data["speech_regions"])
     spans = segment_words(words)
     segments = []
     for span in spans:

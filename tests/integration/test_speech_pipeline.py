@@ -121,6 +121,20 @@ def test_source_language_is_detected_when_omitted(tmp_path):
     assert all(s.speaker_id == p.speakers[0].id for s in p.segments)
 
 
+def test_background_mix_puts_the_ducked_original_under_the_dub(lecture_pt):
+    def bg(on):
+        return lambda p: p.settings["speech"].update(background=on)
+
+    plain = run(lecture_pt, Stage.FIT, edit=bg(False))
+    dry, sr = sf.read(lecture_pt.resolve(plain.dub_track))
+    mixed_p = run(lecture_pt, Stage.FIT, edit=bg(True))
+    mixed, _ = sf.read(lecture_pt.resolve(mixed_p.dub_track))
+    assert mixed.size == dry.size and mixed_p.dub_track != plain.dub_track
+    diff = mixed - dry
+    assert 0.001 < abs(diff).mean() < 0.1  # the original is there, well under the dub
+    run(lecture_pt, Stage.FIT, edit=bg(False))
+
+
 def test_an_unknown_voice_stops_with_a_clear_error_and_the_project_stays_intact(lecture_pt):
     from engine.errors import AvdubError
 

@@ -85,3 +85,23 @@ def test_prepare_reads_symbols_and_drops_emoji_and_other_scripts():
     assert "😀" in p.dropped and "П" in p.dropped
     assert prepare("🎉🎉 ✨", "es").text == ""
     assert prepare("こんにちは", "ja").text == "こんにちは"
+
+
+def test_words_stamped_in_silence_snap_to_voice_onset():
+    from engine.speech.stage_transcribe import snap_to_speech
+
+    words = [Word("My", 0.0, 0.88), Word("best", 0.88, 1.12), Word("Then", 5.0, 5.3)]
+    out = snap_to_speech(words, [[0.6, 3.0], [5.05, 6.0]])
+    assert [w.start for w in out] == [0.6, 0.88, 5.0]  # 5.0 is within the tolerance of 5.05
+
+
+def test_takes_are_levelled_to_the_presenter_without_clipping():
+    import numpy as np
+
+    from engine.speech.stage_speak import level, speech_rms
+
+    t = np.arange(24_000) / 24_000
+    loud = (0.99 * np.sin(2 * np.pi * 200 * t)).astype(np.float32)
+    quiet = level(loud, 0.1)
+    assert abs(speech_rms(quiet) - 0.1) < 0.01
+    assert np.abs(level(loud * 0.01, 0.5)).max() <= 0.9 + 1e-6
