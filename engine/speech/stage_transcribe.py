@@ -54,7 +54,7 @@ def _transcribe(ctx: StageContext, out: Path) -> None:
     if regions:
         ctx.report(1, 3, "loading the ASR model")
         asr = make_transcriber(ctx.registry, s.asr_backend, ctx.project.source_language,
-                               threads=ctx.options.threads or 1, model=s.asr_model)
+                               threads=ctx.options.threads or 1, model=s.asr_model, device=ctx.options.device)
         ctx.report(2, 3, "recognising speech")
         transcript = asr.transcribe(keep_speech(audio, regions), ctx.project.source_language)
         result["language"] = transcript.language

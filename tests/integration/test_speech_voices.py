@@ -55,9 +55,10 @@ def test_espeak_speaks_spanish_intelligibly(registry, asr):
 
 
 def test_voice_matching_moves_pitch_toward_the_presenter(registry):
-    audio, sr = make_synthesizer(registry, "kokoro").synthesize("Hoje vamos falar sobre a reta.", "pt", "jf_alpha")
+    kokoro = make_synthesizer(registry, "kokoro")
+    audio, sr = kokoro.synthesize("Hoje vamos falar sobre a reta.", "pt", "jf_alpha")
     take = pitch_stats(audio, sr)
-    presenter = pitch_stats(*_low_voice(registry))
+    presenter = pitch_stats(*kokoro.synthesize("Hoje vamos falar sobre a reta.", "pt", "jm_kumo"))
     params = plan_match(presenter, take)
     matched = apply_match(audio, sr, params)
     after = pitch_stats(matched, sr)
@@ -65,10 +66,6 @@ def test_voice_matching_moves_pitch_toward_the_presenter(registry):
     assert matched.size == pytest.approx(audio.size, rel=0.01)
     emb = speaker_embedding(audio, sr)
     assert emb.shape == (256,) and similarity(emb, emb) == pytest.approx(1.0, abs=1e-5)
-
-
-def _low_voice(registry):
-    return make_synthesizer(registry, "kokoro").synthesize("Hoje vamos falar sobre a reta.", "pt", "jm_kumo")
 
 
 @pytest.mark.slow

@@ -57,3 +57,15 @@ def test_missing_model_names_it_and_the_install_command(tmp_path: Path):
     with pytest.raises(ModelMissingError) as err:
         locate_model(registry, "argos-en-es")
     assert "argos-en-es" in str(err.value) and "avdub models install argos-en-es" in str(err.value)
+
+
+def test_missing_vosk_model_names_it_and_where_to_get_it(tmp_path: Path):
+    from engine.errors import ModelMissingError
+    from engine.models.catalog import CATALOG
+    from engine.models.registry import ModelRegistry
+    from engine.speech.transcribe import make_transcriber
+
+    registry = ModelRegistry(CATALOG, [(tmp_path, "test")], tmp_path / "user")
+    with pytest.raises(ModelMissingError) as err:
+        make_transcriber(registry, "vosk", "en")
+    assert "vosk-en" in str(err.value) and "alphacephei.com/vosk/models" in str(err.value)

@@ -12,11 +12,28 @@ import json
 import numpy as np
 
 from engine.errors import ModelMissingError
-from engine.models.registry import ModelRegistry
+from engine.models.registry import ModelFile, ModelLocation, ModelRegistry, ModelSpec
 from engine.project.model import Word
 from engine.speech.transcribe.base import SAMPLE_RATE, Transcript
 
 CHUNK = SAMPLE_RATE // 2  # 0.5 s of samples per AcceptWaveform call
+
+
+VOSK_MODELS_URL = "https://alphacephei.com/vosk/models"
+
+
+def _locate(registry: ModelRegistry, model_id: str, language: str) -> ModelLocation:
+    """A catalogued Vosk model, or an unpacked Vosk folder named ``vosk-<lang>`` on the search path."""
+    if model_id in registry.specs:
+        return registry.locate(model_id)
+    for directory, source in registry.search_dirs:
+        candidate = directory / model_id
+        if (candidate / "am" / "final.mdl").is_file():
+            spec = ModelSpec(model_id, f"Vosk model ({language})", "see the model's README", (ModelFile("am/final.mdl"),))
+            return ModelLocation(spec, candidate, source)
+    raise ModelMissingError(model_id, f"no Vosk model for '{language}' in {', '.join(str(d) for d, _ in registry.search_dirs)}",
+                            f"download the {language} model from {VOSK_MODELS_URL} and unpack it as "
+                            f"{registry.user_dir / model_id}")
 
 
 class VoskTranscriber:
@@ -26,7 +43,7 @@ class VoskTranscriber:
         import vosk
 
         vosk.SetLogLevel(-1)
-        location = registry.locate(model_id)
+        location = _locate(registry, model_id, language)
         try:
             self._model = vosk.Model(str(location.directory))
         except Exception as exc:  # vosk raises a bare Exception for an unusable folder
