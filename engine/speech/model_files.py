@@ -27,7 +27,7 @@ def _package_file(package: str, relative: str) -> Path | None:
 
 
 def _concatenate(parts: list[Path], dest: Path, sha256: str | None = None) -> None:
-    tmp = dest.with_name(dest.name + ".part")
+    tmp = dest.with_name(f"{dest.name}.part-{os.getpid()}")  # concurrent first uses never share a file
     digest = hashlib.sha256()
     with open(tmp, "wb") as out:
         for part in parts:
