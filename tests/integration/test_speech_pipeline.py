@@ -68,6 +68,7 @@ def test_editing_one_translation_respeaks_only_that_segment(lecture_pt):
     edited = run(lecture_pt, Stage.FIT, only=None,
                  edit=lambda p: p.edit_segment(seg.id, target_text="Um texto novo e curto."))
     assert edited.settings["speech"]["last_speak"] == {"synthesized": 1, "reused": len(before.segments) - 1}
+    assert edited.settings["speech"]["last_fit"]["stretched"] <= 1  # only the edited take may need stretching
     for old, new in zip(before.segments, edited.segments):
         if old.id == seg.id:
             assert new.current_take.audio_path != old.current_take.audio_path and not new.is_stale
