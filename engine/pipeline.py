@@ -47,10 +47,10 @@ class StageSpec:
 
 
 STAGES: tuple[StageSpec, ...] = (
-    StageSpec(Stage.TRANSCRIBE, "Transcribe the presenter", (), None),
-    StageSpec(Stage.TRANSLATE, "Translate each segment", (Stage.TRANSCRIBE,), None),
-    StageSpec(Stage.SPEAK, "Synthesize the translation", (Stage.TRANSLATE,), None),
-    StageSpec(Stage.FIT, "Fit takes into the timeline", (Stage.SPEAK,), None),
+    StageSpec(Stage.TRANSCRIBE, "Transcribe the presenter", (), "engine.speech.stage_transcribe"),
+    StageSpec(Stage.TRANSLATE, "Translate each segment", (Stage.TRANSCRIBE,), "engine.speech.stage_translate"),
+    StageSpec(Stage.SPEAK, "Synthesize the translation", (Stage.TRANSLATE,), "engine.speech.stage_speak"),
+    StageSpec(Stage.FIT, "Fit takes into the timeline", (Stage.SPEAK,), "engine.speech.stage_fit"),
     StageSpec(Stage.TRACK, "Track the presenter's face", (), None),
     StageSpec(Stage.TRAIN, "Fine-tune lip-sync on the presenter", (Stage.TRACK,), None),
     StageSpec(Stage.LIPSYNC, "Generate mouths for the dub", (Stage.TRAIN, Stage.FIT), None),

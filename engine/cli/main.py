@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "engine.cli.project_cmds",
     "engine.cli.models_cmds",
     "engine.cli.export_cmds",
+    "engine.cli.speech_cmds",
 )
 
 

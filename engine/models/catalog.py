@@ -7,6 +7,7 @@ package; file models are found on the search path or downloaded from their offic
 from __future__ import annotations
 
 from engine.models.registry import ModelFile, ModelSpec
+from engine.models.speech_catalog import SPEECH_MODELS
 
 FACE_LANDMARKER = ModelSpec(
     id="face-landmarker",
@@ -32,4 +33,4 @@ YUNET = ModelSpec(
     ),),
 )
 
-CATALOG: tuple[ModelSpec, ...] = (FACE_LANDMARKER, YUNET)
+CATALOG: tuple[ModelSpec, ...] = (FACE_LANDMARKER, YUNET, *SPEECH_MODELS)

@@ -1,0 +1,97 @@
+"""Pipeline stage *fit*: place every take, stretch within bounds, assemble the dub track.
+
+Writes each current take's ``fit_ratio`` and ``stretch`` (the applied speed factor), sets or
+clears OVERFLOW, records the remedies for overflowing segments in ``speech.overflow`` (a
+shorter translation; a local video slow-down plan for the renderer), and stores the assembled
+track as ``project.dub_track``: 24 kHz mono 16-bit WAV of exactly the video's duration.
+Stretched takes are cached per (take, speed), so an edit re-stretches only what changed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soundfile as sf
+
+from engine.media.audio import decode_audio
+from engine.pipeline import StageContext
+from engine.project.model import SegmentFlag
+from engine.speech import DUB_SAMPLE_RATE
+from engine.speech.dubtrack import assemble, duck_mix, stretch
+from engine.speech.fit import FitItem, plan_fit
+from engine.speech.settings import load_settings, section
+
+
+def inputs(ctx: StageContext) -> Mapping[str, Any]:
+    s = load_settings(ctx.project)
+    segs = []
+    for seg in ctx.project.segments:
+        take = seg.current_take
+        segs.append([seg.id, seg.start, seg.end, None if take is None else take.audio_path])
+    return {"duration": ctx.project.source.duration, "fit": dataclasses.asdict(s.fit), "background": s.background,
+            "segments": segs}
+
+
+def _audio(ctx: StageContext, rel: str) -> np.ndarray:
+    audio, sr = sf.read(ctx.folder.resolve(rel), dtype="float32")
+    assert sr == DUB_SAMPLE_RATE, (rel, sr)
+    return audio
+
+
+def run(ctx: StageContext) -> None:
+    project = ctx.project
+    s = load_settings(project)
+    total = project.source.duration
+    items = [FitItem(seg.id, seg.start, seg.end, seg.current_take.duration if seg.current_take else 0.0)
+             for seg in project.segments]
+    placements = {p.segment_id: p for p in plan_fit(items, total, s.fit)}
+    placed: list[tuple[float, float, np.ndarray]] = []
+    overflow: list[dict[str, Any]] = []
+    stretched = 0
+    n = len(project.segments)
+    for i, seg in enumerate(project.segments):
+        ctx.report(i, n, f"fitting segment {i + 1}/{n}")
+        p = placements[seg.id]
+        take = seg.current_take
+        flags = set(seg.flags) - {SegmentFlag.OVERFLOW}
+        if take is None:
+            project.replace_segment(dataclasses.replace(seg, flags=frozenset(flags)))
+            continue
+        audio_rel = take.audio_path
+        if p.speed != 1.0:
+            def compute(tmp: Path, rel: str = take.audio_path, speed: float = p.speed) -> None:
+                nonlocal stretched
+                sf.write(tmp / "fitted.wav", stretch(_audio(ctx, rel), DUB_SAMPLE_RATE, speed), DUB_SAMPLE_RATE,
+                         subtype="PCM_16")
+                stretched += 1
+
+            entry = ctx.cache.get_or_compute("fit", {"take": take.audio_path, "speed": p.speed}, compute)
+            audio_rel = ctx.folder.relative(entry / "fitted.wav")
+        placed.append((p.start, p.window_end - p.start, _audio(ctx, audio_rel)))
+        if p.overflow:
+            flags.add(SegmentFlag.OVERFLOW)
+            overflow.append({"segment_id": seg.id, "residual": p.residual,
+                             "shorten_translation_to": round(1.0 / p.residual, 3),
+                             "video_slowdown": {"start": seg.start, "end": p.window_end, "factor": p.residual}})
+        new_take = dataclasses.replace(take, fit_ratio=p.fit_ratio, stretch=p.speed)
+        project.replace_segment(dataclasses.replace(
+            seg, flags=frozenset(flags), takes=tuple(new_take if t.id == take.id else t for t in seg.takes)))
+    ctx.report(n, n, "assembling the dub track")
+    track = assemble(total, placed, DUB_SAMPLE_RATE)
+    if s.background:
+        original = decode_audio(ctx.folder.source_path(project), DUB_SAMPLE_RATE)
+        track = duck_mix(track, original, DUB_SAMPLE_RATE, [(p[0], p[0] + p[2].size / DUB_SAMPLE_RATE) for p in placed])
+    key = {"placed": [[round(a, 6), round(b, 6), float(np.sum(np.abs(c)))] for a, b, c in placed], "total": total,
+           "background": s.background}
+    entry = ctx.cache.get_or_compute(
+        "dubtrack", key, lambda tmp: sf.write(tmp / "dub.wav", track, DUB_SAMPLE_RATE, subtype="PCM_16"))
+    project.dub_track = ctx.folder.relative(entry / "dub.wav")
+    info = section(project)
+    info["overflow"] = overflow
+    info["placements"] = {p.segment_id: {"start": p.start, "window": [p.window_start, p.window_end]}
+                          for p in placements.values()}
+    info["last_fit"] = {"stretched": stretched}

@@ -1,0 +1,89 @@
+"""Pipeline stage *transcribe*: VAD, ASR with word timestamps, sentence-like segments.
+
+Creates one default speaker when the project has none, sets the detected source language
+when ``--from`` was omitted, and marks a video without speech (silence, music) with no
+segments and ``speech.no_speech = true`` instead of inventing words.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from engine.errors import UnsupportedLanguageError
+from engine.languages import is_known_language
+from engine.media.audio import decode_audio
+from engine.pipeline import StageContext
+from engine.project.model import Segment, Speaker, SegmentFlag, Word, new_id
+from engine.speech.segmenting import segment_words
+from engine.speech.settings import load_settings, section
+from engine.speech.transcribe import make_transcriber
+from engine.speech.vad import keep_speech, speech_regions
+
+SNAP_TOLERANCE = 0.1  # seconds a word may start before detected speech (VAD onsets are a bit late)
+LOW_CONFIDENCE = 0.5  # mean word probability under which the editor should check the segment
+
+
+def snap_to_speech(words: list[Word], regions: list[list[float]]) -> list[Word]:
+    """Move a word's start that Whisper placed in silence (typically the first word of a
+    recording, stamped at 0.0) to where voice activity begins, so the dub starts with the lips."""
+    out = []
+    for w in words:
+        region = next((r for r in regions if r[0] <= w.end and r[1] >= w.start), None)
+        if region is not None and w.start < region[0] - SNAP_TOLERANCE < w.end:
+            w = Word(w.text, round(region[0], 3), w.end, w.confidence)
+        out.append(w)
+    return out
+
+
+def inputs(ctx: StageContext) -> Mapping[str, Any]:
+    s = load_settings(ctx.project)
+    return {"source": ctx.project.source.fingerprint, "language": ctx.project.source_language,
+            "backend": s.asr_backend, "model": s.asr_model}
+
+
+def _transcribe(ctx: StageContext, out: Path) -> None:
+    s = load_settings(ctx.project)
+    audio = decode_audio(ctx.folder.source_path(ctx.project))  # (samples,) 16 kHz
+    ctx.report(0, 3, "voice activity")
+    regions = speech_regions(audio)
+    result: dict[str, Any] = {"language": ctx.project.source_language, "words": [], "speech_regions":
+                              [[r.start, r.end] for r in regions]}
+    if regions:
+        ctx.report(1, 3, "loading the ASR model")
+        asr = make_transcriber(ctx.registry, s.asr_backend, ctx.project.source_language,
+                               threads=ctx.options.threads or 1, model=s.asr_model, device=ctx.options.device)
+        ctx.report(2, 3, "recognising speech")
+        transcript = asr.transcribe(keep_speech(audio, regions), ctx.project.source_language)
+        result["language"] = transcript.language
+        result["words"] = [[w.text, w.start, w.end, w.confidence] for w in transcript.words]
+    (out / "transcript.json").write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
+
+
+def run(ctx: StageContext) -> None:
+    project = ctx.project
+    entry = ctx.cache.get_or_compute("transcribe", inputs(ctx), lambda tmp: _transcribe(ctx, tmp))
+    data = json.loads((entry / "transcript.json").read_text(encoding="utf-8"))
+    if project.source_language is None and data["language"]:
+        if not is_known_language(data["language"]):
+            raise UnsupportedLanguageError(f"detected source language '{data['language']}' is not supported")
+        project.source_language = data["language"]
+    if not project.speakers:
+        project.speakers = (Speaker(new_id("spk"), "Presenter"),)
+    speaker_id = project.speakers[0].id
+    words = snap_to_speech([Word(t, s, e, c) for t, s, e, c in data["words"]], data["speech_regions"])
+    spans = segment_words(words)
+    segments = []
+    for span in spans:
+        conf = sum(w.confidence for w in span.words) / len(span.words)
+        flags = frozenset({SegmentFlag.LOW_ASR_CONFIDENCE}) if conf < LOW_CONFIDENCE else frozenset()
+        segments.append(Segment(new_id("seg"), round(span.start, 3), round(span.end, 3), span.text,
+                                speaker_id=speaker_id, words=span.words, flags=flags))
+    project.set_segments(segments)
+    info = section(project)
+    info["no_speech"] = not segments
+    info["speech_regions"] = data["speech_regions"]
+    info.pop("mt", None)
+    ctx.report(3, 3, f"{len(segments)} segments" if segments else "no speech found")
