@@ -25,6 +25,7 @@ import numpy as np
 
 from engine.faces.align import apply, crop, fit_similarity, footprint, invert, warp_back
 from engine.faces.masks import MaskKind, face_mask
+from engine.faces.quality import face_psnr
 from engine.faces.render import BlendMode, RenderSettings, composite, identity_provider, render_video
 from engine.faces.store import TrackData, load_track
 from engine.faces.template import ALIGN_INDICES, load_template
@@ -79,28 +80,6 @@ def stability(t: TrackData) -> dict:
         raw_eyes = np.einsum("tpj,tij->tpi", raw[:, EYE_ROWS], raw_m[:, :, :2]) + raw_m[:, None, :, 2]
         out["eye_jitter_px_unsmoothed"] = float(np.linalg.norm(np.diff(raw_eyes, axis=0), axis=-1).mean())
     return out
-
-
-def face_psnr(source: Path, rendered: Path, tracks: list[TrackData], rotation: int) -> dict:
-    """PSNR inside the render mask (α > 0.5) of decoded output vs decoded source, all tracked frames."""
-    se, n, frames = 0.0, 0, 0
-    for a, b in zip(iter_frames(source, rotation=rotation), iter_frames(rendered)):
-        frames += 1
-        for t in tracks:
-            if not t.start_frame <= a.index < t.end_frame:
-                continue
-            i = a.index - t.start_frame
-            m = np.asarray(t.transforms[i])
-            box = footprint(m, (a.image.shape[1], a.image.shape[0]))
-            if box is None:
-                continue
-            mask = warp_back(face_mask(t.template_landmarks(i), MaskKind.RENDER), m, box) > 0.5
-            x0, y0, x1, y1 = box
-            d = a.image[y0:y1, x0:x1].astype(np.float64) - b.image[y0:y1, x0:x1].astype(np.float64)
-            se += float((d[mask] ** 2).sum())
-            n += int(mask.sum()) * 3
-    mse = se / max(n, 1)
-    return {"psnr": 10 * np.log10(255 ** 2 / mse) if mse > 0 else float("inf"), "frames_compared": frames}
 
 
 def replace_precodec_psnr(source: Path, tracks: list[TrackData], rotation: int) -> float:
@@ -169,12 +148,12 @@ def bench_clip(path: Path, work: Path) -> dict:
     res["output"] = {"size": [out_info.width, out_info.height], "rotation": out_info.rotation,
                      "frames": out_info.frame_count, "fps": round(out_info.fps, 3), "duration": round(probe(out).duration, 3)}
     if tracks:
-        res["psnr_face_detail"] = round(face_psnr(path, out, tracks, v.rotation)["psnr"], 2)
+        res["psnr_face_detail"] = round(face_psnr(path, out, tracks).psnr, 2)
         rep = folder.exports_dir / "replace.mp4"
         render_video(path, rep, tracks, identity_provider, None, RenderSettings(blend=BlendMode.REPLACE))
-        res["psnr_face_replace"] = round(face_psnr(path, rep, tracks, v.rotation)["psnr"], 2)
+        res["psnr_face_replace"] = round(face_psnr(path, rep, tracks).psnr, 2)
         res["psnr_face_replace_before_encoding"] = round(replace_precodec_psnr(path, tracks, v.rotation), 2)
-        res["psnr_face_ffmpeg_reencode"] = round(face_psnr(path, work / f"{path.stem}_ffmpeg.mp4", tracks, v.rotation)["psnr"], 2)
+        res["psnr_face_ffmpeg_reencode"] = round(face_psnr(path, work / f"{path.stem}_ffmpeg.mp4", tracks).psnr, 2)
     return res
 
 

@@ -75,5 +75,5 @@ def face_mask(template_landmarks: np.ndarray, kind: MaskKind = MaskKind.RENDER, 
     out = m.astype(np.float32) / 255.0
     sigma = feather * size
     if sigma > 0:
-        out = cv2.GaussianBlur(out, (0, 0), sigma)
+        out = np.clip(cv2.GaussianBlur(out, (0, 0), sigma), 0.0, 1.0)
     return out

@@ -71,6 +71,8 @@ def composite(frame: np.ndarray, generated: np.ndarray, original: np.ndarray, m:
     box = footprint(m, (w, h))
     if box is None:
         return
+    if mode is BlendMode.DETAIL and np.array_equal(generated, original):
+        return  # nothing changed: the frame stays bit-identical
     alpha = face_mask(template_landmarks, MaskKind.RENDER)  # (256, 256)
     x0, y0, x1, y1 = box
     roi = frame[y0:y1, x0:x1].astype(np.float32)
@@ -80,8 +82,6 @@ def composite(frame: np.ndarray, generated: np.ndarray, original: np.ndarray, m:
         out = roi * (1 - a) + g * a
     else:
         delta = generated.astype(np.float32) - original.astype(np.float32)
-        if not delta.any():
-            return  # nothing changed: the frame stays bit-identical
         change = np.abs(cv2.GaussianBlur(delta, (0, 0), 2.0)).mean(-1)
         drop = alpha * (1.0 - np.exp(-((change / CHANGE_SCALE) ** 2)))
         d = warp_back(delta * alpha[..., None], m, box)

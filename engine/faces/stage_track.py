@@ -21,10 +21,11 @@ import numpy as np
 from engine.faces.speaking import energy_envelope, presenter_tracks, speaking_tracks
 from engine.faces.store import TrackData
 from engine.faces.tracking import track_video
+from engine.media import probe
 from engine.pipeline import StageContext
 from engine.project.model import FaceTrack, SegmentFlag
 
-TRACK_VERSION = 2  # bump when the tracker's output changes for the same video
+TRACK_VERSION = 3  # bump when the tracker's output changes for the same video
 
 
 def _model_shas(ctx: StageContext) -> list[str]:
@@ -45,7 +46,8 @@ def _compute(tmp: Path, ctx: StageContext) -> None:
     result = track_video(source, ctx.registry, ctx.report)
     for t in result.tracks:
         t.save(tmp / "tracks" / t.id)
-    np.save(tmp / "energy.npy", energy_envelope(source))
+    # no sound, no energy: the speaking face then falls back to the face seen longest
+    np.save(tmp / "energy.npy", energy_envelope(source) if probe(source).audio is not None else np.zeros(0))
     (tmp / "summary.json").write_text(json.dumps({
         "frame_count": result.frame_count, "fps": result.fps, "frame_size": result.frame_size,
         "tracks": [t.id for t in result.tracks], "cuts": result.cuts, "no_face_spans": result.no_face_spans,

@@ -18,7 +18,7 @@ from engine.faces.align import align_transforms
 from engine.faces.landmarks import FaceLandmarkDetector
 from engine.faces.store import TrackData
 from engine.faces.template import ALIGN_INDICES, eye_distance
-from engine.faces.tracks import ALIGN_SIGMA_S, SMOOTH_SIGMA_S, TrackBuilder, densify, smooth
+from engine.faces.tracks import ALIGN_SIGMA_S, MIN_TRACK_FRAMES, SMOOTH_SIGMA_S, TrackBuilder, densify, smooth
 from engine.media import iter_frames, probe
 from engine.models.registry import ModelRegistry
 
@@ -74,7 +74,8 @@ def track_video(path: Path, registry: ModelRegistry, report: Report | None = Non
     times = np.asarray(all_times, np.float64)
     result = TrackingResult(len(times), info.fps, size, cuts=builder.cuts)
     covered = np.zeros(len(times), bool)
-    for raw in builder.finish():
+    # A video shorter than a track's minimum (a single frame) keeps whatever face it shows.
+    for raw in builder.finish(min(MIN_TRACK_FRAMES, max(1, len(times)))):
         dense = densify(raw)
         tid = f"face-{dense.start_frame:06d}-{len(result.tracks)}"
         result.tracks.append(finish_track(tid, dense.start_frame, dense.landmarks, dense.interpolated,

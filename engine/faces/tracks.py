@@ -23,7 +23,7 @@ from engine.faces.template import eye_distance
 LINK_DISTANCE = 0.6  # eye distances a face centre may move between consecutive frames of one track
 MAX_GAP = 3  # frames a track may miss and still continue (interpolated)
 MIN_TRACK_FRAMES = 5  # shorter tracks are detector noise
-CUT_THRESHOLD = 40.0  # mean |Δ| of a 16×16 grey thumbnail (0-255); talking heads stay under ~8
+CUT_THRESHOLD = 20.0  # mean |Δ| of a 16×16 grey thumbnail (0-255); within a shot the shared clips peak at 12
 # Gaussian σ of landmark smoothing. Its gain at frequency f is exp(-2π²σ²f²): at 5 Hz (syllable
 # rate) σ = 20 ms keeps 82 % of the mouth motion; the alignment points (rigid head) take 60 ms.
 SMOOTH_SIGMA_S = 0.02
@@ -102,8 +102,8 @@ class TrackBuilder:
             if fi not in used_f:
                 self.active.append(RawTrack([index], [f.landmarks], [f.score]))
 
-    def finish(self) -> list[RawTrack]:
-        tracks = [t for t in self.done + self.active if len(t.frames) >= MIN_TRACK_FRAMES]
+    def finish(self, min_frames: int = MIN_TRACK_FRAMES) -> list[RawTrack]:
+        tracks = [t for t in self.done + self.active if len(t.frames) >= min_frames]
         self.active, self.done = [], []
         return sorted(tracks, key=lambda t: (t.frames[0], t.frames[-1]))
 
