@@ -115,7 +115,7 @@ def ffmpeg_reencode(source: Path, out: Path, crf: int, preset: str) -> float:
     return time.perf_counter() - t0
 
 
-def bench_clip(path: Path, work: Path) -> dict:
+def bench_clip(path: Path, work: Path, crf: int = 18) -> dict:
     info = probe(path)
     v = info.require_video()
     folder, project = create_project(work / path.stem, path, info.duration, "pt")
@@ -128,7 +128,7 @@ def bench_clip(path: Path, work: Path) -> dict:
     n_frames = project.settings["faces"]["frame_count"]
     rendered_ids = project.settings["faces"]["presenter_tracks"]
     tracks = [load_track(folder, t) for t in project.face_tracks if t.id in rendered_ids]
-    res: dict = {"clip": path.name, "size": list(v.display_size), "codec": v.codec, "vfr": v.variable_frame_rate,
+    res: dict = {"clip": path.name, "crf": crf, "size": list(v.display_size), "codec": v.codec, "vfr": v.variable_frame_rate,
                  "frames": n_frames, "tracks": len(project.face_tracks), "rendered_tracks": len(tracks),
                  "low_quality": [t.low_quality for t in project.face_tracks],
                  "eye_distance_px": [t.mean_eye_distance for t in project.face_tracks],
@@ -137,7 +137,7 @@ def bench_clip(path: Path, work: Path) -> dict:
                  "track_vs_decode": round((n_frames / track_s) / dec, 3)}
     if tracks:
         res.update({k: round(x, 4) for k, x in stability(max(tracks, key=len)).items()})
-    settings = RenderSettings()
+    settings = RenderSettings(crf=crf)
     out = folder.exports_dir / "dubbed.mp4"
     t0 = time.perf_counter()
     render_video(path, out, tracks, identity_provider, path if info.audio else None, settings)
@@ -150,7 +150,7 @@ def bench_clip(path: Path, work: Path) -> dict:
     if tracks:
         res["psnr_face_detail"] = round(face_psnr(path, out, tracks).psnr, 2)
         rep = folder.exports_dir / "replace.mp4"
-        render_video(path, rep, tracks, identity_provider, None, RenderSettings(blend=BlendMode.REPLACE))
+        render_video(path, rep, tracks, identity_provider, None, RenderSettings(crf=crf, blend=BlendMode.REPLACE))
         res["psnr_face_replace"] = round(face_psnr(path, rep, tracks).psnr, 2)
         res["psnr_face_replace_before_encoding"] = round(replace_precodec_psnr(path, tracks, v.rotation), 2)
         res["psnr_face_ffmpeg_reencode"] = round(face_psnr(path, work / f"{path.stem}_ffmpeg.mp4", tracks).psnr, 2)
@@ -161,12 +161,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("clips", nargs="*")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--crf", type=int, default=18, help="encoder CRF for both the render and the ffmpeg baseline")
     args = ap.parse_args()
     clips = [MEDIA / c for c in args.clips] or sorted(p for p in MEDIA.iterdir() if p.suffix in (".mp4", ".avi"))
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for c in clips:
-            r = bench_clip(c, Path(tmp))
+            r = bench_clip(c, Path(tmp), args.crf)
             print(json.dumps(r), file=sys.stderr, flush=True)
             results.append(r)
     summary = {"clips": results,

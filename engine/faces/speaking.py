@@ -1,8 +1,8 @@
 """Which face is speaking: mouth motion against audio energy, per segment.
 
 For each face track overlapping a time span, the score is the Pearson correlation between
-the mouth's motion (|Δ| of the inner-lip opening, in eye distances, per frame) and the
-audio's short-time energy at the same frames. The presenter's mouth moves when there is
+the mouth's activity (spread of the inner-lip opening, in eye distances, over 0.3 s) and the
+audio's log energy over the same window. The presenter's mouth moves when there is
 sound; a listener's or a photo's does not. A segment's ``face_track_id`` (set by the editor)
 always wins over the automatic choice.
 """
@@ -20,6 +20,7 @@ from engine.project.model import Project, Segment
 
 ENERGY_RATE = 100  # Hz: energy envelope frames
 HOP = SAMPLE_RATE // ENERGY_RATE  # 160 samples = 10 ms
+ACTIVITY_WINDOW_S = 0.3  # s: a syllable lasts ~ 0.2 s, so talking moves the lips within any window this long
 
 
 def energy_envelope(path: Path) -> np.ndarray:
@@ -40,18 +41,34 @@ def mouth_opening(track: TrackData) -> np.ndarray:
     return np.linalg.norm(lm[:, UPPER_LIP_INNER] - lm[:, LOWER_LIP_INNER], axis=-1) / np.maximum(eye_distance(lm), 1.0)
 
 
+def _rolling(x: np.ndarray, n: int, fn: str) -> np.ndarray:
+    """Centred rolling mean or std over ``n`` samples (edges use what is there)."""
+    k = np.ones(n) / n
+    mean = np.convolve(x, k, "same") / np.convolve(np.ones_like(x), k, "same")
+    if fn == "mean":
+        return mean
+    sq = np.convolve(x * x, k, "same") / np.convolve(np.ones_like(x), k, "same")
+    return np.sqrt(np.maximum(sq - mean * mean, 0.0))
+
+
 def speaking_score(track: TrackData, energy: np.ndarray, start_s: float = 0.0, end_s: float = float("inf")) -> float:
-    """Correlation of mouth motion with audio energy over the track's frames in [start_s, end_s)."""
+    """Correlation of mouth activity with audio energy over the track's frames in [start_s, end_s).
+
+    Activity is the spread of the lip gap over ACTIVITY_WINDOW_S (speech moves the mouth several
+    times within it, silence leaves it still); energy is averaged over the same window.
+    """
     times = np.asarray(track.times)
     rows = np.nonzero((times >= start_s) & (times < end_s))[0]
     if len(rows) < 4 or len(energy) == 0:
         return 0.0
-    motion = np.abs(np.gradient(mouth_opening(track)))[rows]
+    fps = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else 25.0
+    n = max(3, int(round(ACTIVITY_WINDOW_S * fps)))
+    activity = _rolling(mouth_opening(track), n, "std")[rows]
     idx = np.clip((times[rows] * ENERGY_RATE).astype(int), 0, len(energy) - 1)
-    e = energy[idx]
-    if motion.std() < 1e-9 or e.std() < 1e-9:
+    e = _rolling(energy, max(3, int(ACTIVITY_WINDOW_S * ENERGY_RATE)), "mean")[idx]
+    if activity.std() < 1e-9 or e.std() < 1e-9:
         return 0.0
-    return float(np.corrcoef(motion, e)[0, 1])
+    return float(np.corrcoef(activity, e)[0, 1])
 
 
 def choose_for_segment(segment: Segment, tracks: list[TrackData], energy: np.ndarray) -> str | None:

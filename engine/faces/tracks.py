@@ -141,4 +141,5 @@ def smooth(landmarks: np.ndarray, sigma_frames: float) -> np.ndarray:
     """Temporal Gaussian smoothing of (T, P, 2) landmarks (edges reflect, so no drift at track ends)."""
     if sigma_frames <= 0 or len(landmarks) < 2:
         return landmarks.copy()
-    return gaussian_filter1d(landmarks.astype(np.float64), sigma_frames, axis=0, mode="nearest").astype(np.float32)
+    # float32 throughout: an hour of one face is 108 k × 478 × 2 values
+    return gaussian_filter1d(np.asarray(landmarks, np.float32), sigma_frames, axis=0, mode="nearest", output=np.float32)

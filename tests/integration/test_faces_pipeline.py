@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from engine.cli.main import main as cli_main
 from engine.faces.quality import face_psnr
 from engine.faces.store import iter_track_frames, load_track
 from engine.media import iter_frames, probe
@@ -84,6 +85,15 @@ def test_replace_blend_round_trip_on_a_small_face_and_crops_api(tmp_path):
     eyes_y = (f.landmarks[33, 1] + f.landmarks[263, 1]) / 2
     assert abs(eyes_y - 0.22 * 256) < 3 and f.landmarks[152, 1] > f.landmarks[13, 1] > eyes_y
 
+    # `avdub crops` writes crops, masks and references (never the exported frames) for a person to look at
+    assert cli_main(["crops", str(folder.root), "--out", str(tmp_path / "crops"), "--frames", "4"]) == 0
+    (out,) = (tmp_path / "crops").iterdir()
+    names = sorted(p.name for p in out.iterdir())
+    assert sum(n.startswith("crop_") for n in names) == 4 and "sheet.png" in names
+    refs = [n for n in names if n.startswith("ref_")]
+    crops = {n[5:11] for n in names if n.startswith("crop_")}
+    assert len(refs) == 10 and not {n[-10:-4] for n in refs} & crops
+
 
 def test_no_face_stretch_is_flagged_and_untouched(tmp_path):
     video = media_file("video/vr_face5.mp4")
@@ -124,6 +134,8 @@ def test_two_faces_two_tracks_and_the_editor_override(tmp_path):
     assert project.settings["faces"]["speaking"]["seg-a"] == other
     _, reloaded = load_project(folder.root)
     assert reloaded.segment("seg-a").face_track_id == other
+    assert cli_main(["crops", str(folder.root), "--out", str(tmp_path / "crops"), "--segment", "seg-a", "--frames", "2"]) == 0
+    assert [p.name for p in (tmp_path / "crops").iterdir()] == [f"seg-a_{other}"]
 
 
 def test_rotated_small_and_leaving_faces(tmp_path):
