@@ -4,6 +4,6 @@ Modules: ``landmarks`` (YuNet + MediaPipe Face Landmarker per frame), ``tracks``
 gaps, cuts, smoothing), ``tracking`` (the whole-video pass), ``template`` / ``align``
 (similarity to the fixed template from eye and nose points only), ``masks``, ``chunks``,
 ``references``, ``speaking`` (which face talks), ``store`` (per-frame data on disk and the
-crop iterator lip-sync trains on), ``render`` (blend-back + encode), ``export`` (PNG
+crop iterator lip-sync trains on), ``render`` (blend-back + encode), ``quality`` (face PSNR), ``export`` (PNG
 inspection), and the pipeline stages ``stage_track`` / ``stage_render``.
 """
