@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "engine.cli.models_cmds",
     "engine.cli.export_cmds",
     "engine.cli.speech_cmds",
+    "engine.cli.faces_cmds",
 )
 
 

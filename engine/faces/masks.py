@@ -1,0 +1,79 @@
+"""Masks in crop space: the model's mouth rectangle, its inverse for references, and the
+feathered convex face polygon (paper §3.1.2, §3.2 fig. 6, §5 rendering).
+
+All masks are (256, 256) float32 in [0, 1] over the aligned crop. The polygon is the convex
+hull of: both ears, the point half-way up the nose, the nose tip, and the chin's left, centre
+and right shifted down (so a mouth opening wider than the original stays inside). The
+*loss* mask grows the polygon slightly (the generated face is composited with the original
+before the loss, so its edges are learnt too); the *render* mask shrinks it slightly so
+only the interior of the face is replaced; both are Gaussian-feathered.
+"""
+
+from __future__ import annotations
+
+import enum
+
+import cv2
+import numpy as np
+
+from engine.faces.template import CHIN, CROP_SIZE, EARS, NOSE_TIP, NOSE_TOP
+
+MOUTH_RECT = (0.08, 0.28, 0.92, 0.95)  # (x1, y1, x2, y2) crop fractions masked out of the model input
+CHIN_DROP = 0.12  # chin points move down by this fraction of the nose-tip → chin distance
+LOSS_GROW = 1.06  # polygon scale about its centroid for the training-loss mask
+RENDER_SHRINK = 0.94  # … and for the render mask
+FEATHER_SIGMA = 0.02  # Gaussian σ of the feathering, as a fraction of the crop side (5 px at 256)
+
+
+class MaskKind(enum.Enum):
+    LOSS = "loss"
+    RENDER = "render"
+
+
+def mouth_rect_mask(size: int = CROP_SIZE) -> np.ndarray:
+    """1 inside the mouth rectangle (the part hidden from the model's input frame), else 0."""
+    x1, y1, x2, y2 = (round(v * size) for v in MOUTH_RECT)
+    m = np.zeros((size, size), np.float32)
+    m[y1:y2, x1:x2] = 1.0
+    return m
+
+
+def masked_input(crop: np.ndarray) -> np.ndarray:
+    """The model's input frame: the crop with the mouth rectangle blacked out."""
+    return (crop * (1.0 - mouth_rect_mask(crop.shape[0]))[..., None]).astype(crop.dtype)
+
+
+def masked_reference(crop: np.ndarray) -> np.ndarray:
+    """A reference frame: only the mouth rectangle kept (no pose context: no information leak)."""
+    return (crop * mouth_rect_mask(crop.shape[0])[..., None]).astype(crop.dtype)
+
+
+def polygon_points(template_landmarks: np.ndarray, scale: float) -> np.ndarray:
+    """Convex hull (K, 2) of the mask points of one face, in crop pixels, scaled about its centroid."""
+    lm = np.asarray(template_landmarks, np.float64)
+    assert lm.shape == (478, 2), lm.shape
+    mid_nose = (lm[NOSE_TOP] + lm[NOSE_TIP]) / 2
+    drop = CHIN_DROP * np.linalg.norm(lm[CHIN[1]] - lm[NOSE_TIP])
+    # "down" in the face's own frame: from the nose top towards the chin
+    down = lm[CHIN[1]] - lm[NOSE_TOP]
+    down /= max(np.linalg.norm(down), 1e-6)
+    chin = lm[list(CHIN)] + drop * down
+    pts = np.vstack([lm[list(EARS)], mid_nose, lm[NOSE_TIP], chin])
+    hull = cv2.convexHull(pts.astype(np.float32)).reshape(-1, 2).astype(np.float64)
+    centre = hull.mean(0)
+    return centre + (hull - centre) * scale
+
+
+def face_mask(template_landmarks: np.ndarray, kind: MaskKind = MaskKind.RENDER, size: int = CROP_SIZE,
+              feather: float = FEATHER_SIGMA) -> np.ndarray:
+    """(size, size) float32 feathered polygon mask from landmarks given in crop pixels."""
+    scale = LOSS_GROW if kind is MaskKind.LOSS else RENDER_SHRINK
+    poly = polygon_points(template_landmarks, scale) * (size / CROP_SIZE)
+    m = np.zeros((size, size), np.uint8)
+    # sub-pixel accurate fill (4 fractional bits)
+    cv2.fillConvexPoly(m, np.round(poly * 16).astype(np.int32), 255, lineType=cv2.LINE_AA, shift=4)
+    out = m.astype(np.float32) / 255.0
+    sigma = feather * size
+    if sigma > 0:
+        out = np.clip(cv2.GaussianBlur(out, (0, 0), sigma), 0.0, 1.0)
+    return out

@@ -1,0 +1,86 @@
+"""Pipeline stage *render*: the source with the presenter's generated mouths, and the dub audio.
+
+Which tracks are rendered: the speaking face chosen per segment (the editor's override
+first) and the presenter tracks from the track stage. Where their crops come from: the
+lip-sync stage's provider when it has produced one (``engine.lipsync.provider.crop_provider(ctx)``
+returning a :data:`engine.faces.render.CropProvider` or None), else the original crops (the
+identity round trip). The audio is ``project.dub_track`` when set, else the source's own.
+Settings live in ``project.settings["render"]`` (crf, preset, watermark, blend) and may be
+overridden per run through ``RunOptions.extra["render"]``. Output: ``exports/dubbed.mp4``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from engine.errors import ProjectError
+from engine.faces.render import BlendMode, CropProvider, RenderSettings, identity_provider, render_video
+from engine.faces.store import TrackData, load_track
+from engine.fsutil import file_fingerprint
+from engine.media import probe
+from engine.pipeline import StageContext
+
+OUTPUT = "dubbed.mp4"
+
+
+def settings_of(ctx: StageContext) -> RenderSettings:
+    raw = {**ctx.project.settings.get("render", {}), **dict(ctx.options.extra.get("render", {}))}
+    return RenderSettings(crf=int(raw.get("crf", 18)), preset=str(raw.get("preset", "medium")),
+                          watermark=bool(raw.get("watermark", True)),
+                          blend=BlendMode(raw.get("blend", BlendMode.DETAIL.value)))
+
+
+def _audio(ctx: StageContext) -> Path | None:
+    if ctx.project.dub_track:
+        path = ctx.folder.resolve(ctx.project.dub_track)
+        if not path.is_file():
+            raise ProjectError(f"the dub track {path} is missing; run the fit stage again")
+        return path
+    source = ctx.folder.source_path(ctx.project)
+    return source if probe(source).audio is not None else None
+
+
+def _provider(ctx: StageContext) -> tuple[CropProvider, str]:
+    try:
+        module = importlib.import_module("engine.lipsync.provider")
+    except ModuleNotFoundError:
+        return identity_provider, "original crops"
+    provider = module.crop_provider(ctx)
+    return (identity_provider, "original crops") if provider is None else (provider, "lip-sync crops")
+
+
+def rendered_track_ids(ctx: StageContext) -> list[str]:
+    faces = ctx.project.settings.get("faces", {})
+    ids = list(faces.get("presenter_tracks", []))
+    for seg in ctx.project.segments:
+        tid = seg.face_track_id or faces.get("speaking", {}).get(seg.id)
+        if tid and tid not in ids:
+            ids.append(tid)
+    known = {t.id for t in ctx.project.face_tracks}
+    return [t for t in ids if t in known]
+
+
+def inputs(ctx: StageContext) -> Mapping[str, Any]:
+    audio = _audio(ctx)
+    return {
+        "source": ctx.project.source.fingerprint,
+        "tracks": [(t.id, t.start_frame, t.end_frame, t.data_path) for t in ctx.project.face_tracks],
+        "rendered": rendered_track_ids(ctx),
+        "audio": None if audio is None else file_fingerprint(audio),
+        "settings": settings_of(ctx),
+        "provider": _provider(ctx)[1],
+    }
+
+
+def run(ctx: StageContext) -> None:
+    if "track" not in ctx.project.stages:
+        raise ProjectError("the face tracks are missing: run the track stage first (avdub run PROJECT --only track)")
+    wanted = set(rendered_track_ids(ctx))
+    tracks: list[TrackData] = [load_track(ctx.folder, t) for t in ctx.project.face_tracks if t.id in wanted]
+    provider, _ = _provider(ctx)
+    ctx.folder.exports_dir.mkdir(parents=True, exist_ok=True)
+    render_video(ctx.folder.source_path(ctx.project), ctx.folder.exports_dir / OUTPUT, tracks, provider,
+                 _audio(ctx), settings_of(ctx), ctx.report)

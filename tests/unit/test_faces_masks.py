@@ -1,0 +1,40 @@
+"""Mouth rectangle, inverse reference mask and the feathered face polygon (no models)."""
+
+import numpy as np
+
+from engine.faces.masks import MOUTH_RECT, MaskKind, face_mask, masked_input, masked_reference, mouth_rect_mask
+from engine.faces.template import CROP_SIZE, load_template
+
+
+def test_mouth_rectangle_matches_the_paper_fractions():
+    m = mouth_rect_mask()
+    ys, xs = np.nonzero(m)
+    assert (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1) == tuple(round(f * CROP_SIZE) for f in MOUTH_RECT)
+
+
+def test_input_and_reference_masks_are_complements():
+    crop = np.full((CROP_SIZE, CROP_SIZE, 3), 200, np.uint8)
+    a, b = masked_input(crop).astype(int), masked_reference(crop).astype(int)
+    assert np.array_equal(a + b, crop.astype(int))
+    assert a[int(0.6 * CROP_SIZE), CROP_SIZE // 2].sum() == 0  # mouth hidden from the input
+    assert b[10, 10].sum() == 0  # context hidden from references
+
+
+def test_polygon_mask_covers_mouth_and_chin_not_eyes_and_loss_is_larger_than_render():
+    lm = load_template().points
+    render, loss = face_mask(lm, MaskKind.RENDER), face_mask(lm, MaskKind.LOSS)
+    assert render.dtype == np.float32 and 0 <= render.min() and render.max() <= 1
+    for idx in (13, 14, 61, 291):  # lips
+        x, y = np.round(lm[idx]).astype(int)
+        assert render[y, x] > 0.99 and loss[y, x] > 0.99
+    x, y = np.round((lm[33] + lm[133]) / 2).astype(int)  # an eye
+    assert render[y, x] < 0.05
+    assert loss.sum() > render.sum() * 1.05
+    chin = np.round(lm[152]).astype(int)
+    assert loss[chin[1] + 3, chin[0]] > 0.5  # chin points are shifted down
+
+
+def test_mask_is_feathered_not_binary():
+    m = face_mask(load_template().points)
+    partial = ((m > 0.05) & (m < 0.95)).sum()
+    assert partial > 500
