@@ -1,0 +1,27 @@
+"""Entry point of the studio (``avdub-studio``): the Qt application and its main window."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the studio; an optional argument is a project folder to open."""
+    argv = list(sys.argv if argv is None else argv)
+    app = QApplication.instance() or QApplication(argv)
+    app.setApplicationName("avdub")
+    app.setOrganizationName("avdub")
+    from app.main_window import MainWindow  # after QApplication: widgets need it
+
+    window = MainWindow()
+    window.show()
+    if len(argv) > 1:
+        window.open_project(Path(argv[1]))
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
