@@ -1,39 +1,181 @@
-"""The studio's main window: menus for creating and opening projects."""
+"""The studio's main window: menus and shortcuts, docks (jobs, history, speakers), and the
+project editor in the centre. Creating, opening (with crash recovery), saving, running stages
+and regenerating segments as worker-process jobs, and exporting start here.
+"""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox,
+    QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox, QUndoView,
 )
 
-from engine.errors import AvdubError
+from app.export_dialog import ExportDialog, ExportRequest
+from app.jobs_controller import JobRecord, JobsController
+from app.jobs_panel import JobsPanel
+from app.project_view import NUDGE_S, ProjectView
+from app.recovery import recovered_project
+from app.speakers_panel import SpeakersPanel
+from app.undo_commands import ReplaceProjectCommand
+from engine.errors import AvdubError, MediaError
+from engine.jobs.events import JobState
 from engine.languages import LANGUAGE_NAMES
 from engine.media.probe import probe
+from engine.pipeline import STAGES, Stage
 from engine.project.model import Project
-from engine.project.store import ProjectFolder, create_project, load_project
+from engine.project.store import ProjectFolder, create_project, load_project, save_project
+from engine.regenerate import DEFAULT_STEPS, regenerate_segments
+from engine.stage_job import run_stage_job
+from engine.waveform import compute_envelope
+
+# Stage actions in pipeline order; Ctrl+digit runs them (export has its own dialog).
+STAGE_SHORTCUTS = {Stage.TRANSCRIBE: "Ctrl+1", Stage.TRANSLATE: "Ctrl+2", Stage.SPEAK: "Ctrl+3",
+                   Stage.FIT: "Ctrl+4", Stage.TRACK: "Ctrl+5", Stage.TRAIN: "Ctrl+6",
+                   Stage.LIPSYNC: "Ctrl+7", Stage.RENDER: "Ctrl+8"}
+WAVEFORM_CACHE = "waveform-{fingerprint}.npz"
+
+
+def snapshot(project: Project) -> Project:
+    """A copy safe to hand to a worker while the editor goes on changing the original."""
+    return dataclasses.replace(project, stages=dict(project.stages), settings=copy.deepcopy(project.settings))
 
 
 class MainWindow(QMainWindow):
     def __init__(self) -> None:
         super().__init__()
         self.setWindowTitle(self.tr("avdub"))
-        self.resize(1280, 800)
-        self.folder: ProjectFolder | None = None
-        self.project: Project | None = None
-        self._status = QLabel(self.tr("Open a project or create one from a video (File menu)."))
-        self.setCentralWidget(self._status)
-        file_menu = self.menuBar().addMenu(self.tr("&File"))
-        file_menu.setObjectName("menu_file")
-        self.act_new = file_menu.addAction(self.tr("&New from video…"), self.new_from_video_dialog)
-        self.act_new.setObjectName("act_new")
-        self.act_open = file_menu.addAction(self.tr("&Open project…"), self.open_project_dialog)
-        self.act_open.setObjectName("act_open")
-        file_menu.addSeparator()
-        file_menu.addAction(self.tr("&Quit"), self.close)
+        self.resize(1440, 900)
+        self.view: ProjectView | None = None
+        self.jobs = JobsController(self)
+        self.jobs.job_finished.connect(self._job_finished)
+        # The per-segment regeneration a job runs: the engine's (speak → fit for the segment).
+        self.regenerate_function: Callable[..., Any] = regenerate_segments
+        self.regenerate_steps: tuple[str, ...] = tuple(s.value for s in DEFAULT_STEPS)
+        self.last_error: str | None = None
+        self._error_box: QMessageBox | None = None
+        self._placeholder = QLabel(self.tr("Open a project or create one from a video (File menu)."))
+        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setCentralWidget(self._placeholder)
+        self._build_docks()
+        self._build_menus()
+        self._update_enabled()
 
-    # ---- project creation --------------------------------------------------------------
+    # ---- building --------------------------------------------------------------------------------
+    def _build_docks(self) -> None:
+        self.jobs_panel = JobsPanel(self.jobs)
+        self.jobs_dock = self._dock(self.tr("Jobs"), self.jobs_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.history = QUndoView()
+        self.history.setAccessibleName(self.tr("Edit history"))
+        self.history.setEmptyLabel(self.tr("<opened>"))
+        self.history_dock = self._dock(self.tr("History"), self.history, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.speakers_dock = self._dock(self.tr("Speakers"), QLabel(), Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.history_dock, self.speakers_dock)
+        self.history_dock.raise_()
+
+    def _dock(self, title: str, widget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, menu, text: str, slot, shortcut: str | QKeySequence | None = None,
+                name: str | None = None, needs_project: bool = True) -> QAction:
+        act = QAction(text, self)
+        if shortcut:
+            act.setShortcut(QKeySequence(shortcut))
+        act.triggered.connect(lambda _checked=False: slot())
+        act.setObjectName(name or "")
+        act.setData(needs_project)
+        menu.addAction(act)
+        self.addAction(act)  # shortcuts work wherever the focus is in the window
+        return act
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        m = bar.addMenu(self.tr("&File"))
+        m.setObjectName("menu_file")
+        self.act_new = self._action(m, self.tr("&New from video…"), self.new_from_video_dialog, QKeySequence.StandardKey.New, "act_new", False)
+        self.act_open = self._action(m, self.tr("&Open project…"), self.open_project_dialog, QKeySequence.StandardKey.Open, "act_open", False)
+        self.act_save = self._action(m, self.tr("&Save"), self.save, QKeySequence.StandardKey.Save, "act_save")
+        self.act_export = self._action(m, self.tr("&Export…"), self.export_dialog, "Ctrl+E", "act_export")
+        m.addSeparator()
+        self._action(m, self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit, needs_project=False)
+
+        m = bar.addMenu(self.tr("&Edit"))
+        self.act_undo = self._action(m, self.tr("&Undo"), lambda: self.view and self.view.undo.undo(), QKeySequence.StandardKey.Undo, "act_undo")
+        self.act_redo = self._action(m, self.tr("&Redo"), lambda: self.view and self.view.undo.redo(), QKeySequence.StandardKey.Redo, "act_redo")
+        m.addSeparator()
+        self._action(m, self.tr("Edit &translation"), lambda: self._v().begin_edit_target(), "E", "act_edit_target")
+        self._action(m, self.tr("&Accept segment"), self.accept_and_next, "A", "act_accept")
+        self._action(m, self.tr("&Split at playhead"), lambda: self._v().split_at_playhead(), "S", "act_split")
+        self._action(m, self.tr("&Merge with next"), lambda: self._v().merge_with_next(), "M", "act_merge")
+        self._action(m, self.tr("Set s&peaker…"), self.set_speaker_dialog, "Ctrl+P", "act_speaker")
+        t = m.addMenu(self.tr("Timing (keyboard drags)"))
+        for text, edge, delta, key in (
+                (self.tr("Start earlier"), "start", -NUDGE_S, "Alt+Left"), (self.tr("Start later"), "start", NUDGE_S, "Alt+Right"),
+                (self.tr("End earlier"), "end", -NUDGE_S, "Alt+Shift+Left"), (self.tr("End later"), "end", NUDGE_S, "Alt+Shift+Right"),
+                (self.tr("Move segment earlier"), "body", -NUDGE_S, "Ctrl+Alt+Left"),
+                (self.tr("Move segment later"), "body", NUDGE_S, "Ctrl+Alt+Right")):
+            self._action(t, text, lambda e=edge, d=delta: self._v().nudge(e, d), key)
+        self._action(t, self.tr("Start at playhead"), lambda: self._v().edge_to_playhead("start"), "[")
+        self._action(t, self.tr("End at playhead"), lambda: self._v().edge_to_playhead("end"), "]")
+
+        m = bar.addMenu(self.tr("&Play"))
+        self._action(m, self.tr("Play / pause"), lambda: self._v().player.toggle_play(), "Space", "act_play")
+        self._action(m, self.tr("Loop segment (with pre/post-roll)"), self.loop_current, "Shift+Space", "act_loop")
+        self._action(m, self.tr("A/B: original ↔ dub"), lambda: self._v().player.toggle_mode(), "B", "act_ab")
+        self._action(m, self.tr("Play dubbed take alone"), self.play_take, "T", "act_take")
+        m.addSeparator()
+        self._action(m, self.tr("Shuttle back (J)"), lambda: self._v().player.shuttle_reverse(), "J")
+        self._action(m, self.tr("Stop (K)"), lambda: self._v().player.pause(), "K")
+        self._action(m, self.tr("Shuttle forward (L)"), lambda: self._v().player.shuttle_forward(), "L")
+        m.addSeparator()
+        self._action(m, self.tr("Next segment"), lambda: self._v().step(1), "N", "act_next")
+        self._action(m, self.tr("Previous segment"), lambda: self._v().step(-1), "P", "act_prev")
+
+        m = bar.addMenu(self.tr("&Run"))
+        self.stage_actions: dict[Stage, QAction] = {}
+        for spec in STAGES:
+            if spec.stage in STAGE_SHORTCUTS:
+                self.stage_actions[spec.stage] = self._action(
+                    m, self.tr(spec.title), lambda s=spec.stage: self.run_stage(s), STAGE_SHORTCUTS[spec.stage],
+                    f"act_stage_{spec.stage.value}")
+        m.addSeparator()
+        self._action(m, self.tr("&Regenerate segment"), self.regenerate_selected, "R", "act_regenerate")
+        self._action(m, self.tr("Regenerate all &stale"), self.regenerate_stale, "Shift+R", "act_regenerate_stale")
+        self._action(m, self.tr("&Cancel job"), self.jobs_panel.cancel_current, "Ctrl+.", "act_cancel_job", False)
+
+        m = bar.addMenu(self.tr("&View"))
+        self._action(m, self.tr("Zoom in"), lambda: self._v().timeline.zoom(0.5), QKeySequence.StandardKey.ZoomIn, "act_zoom_in")
+        self._action(m, self.tr("Zoom out"), lambda: self._v().timeline.zoom(2.0), QKeySequence.StandardKey.ZoomOut, "act_zoom_out")
+        self._action(m, self.tr("Whole lecture"), lambda: self._v().timeline.show_span(0, self._v().model.duration), "Ctrl+0")
+        self._action(m, self.tr("Scroll back"), lambda: self._v().timeline.scroll(-0.5), "Alt+PgUp")
+        self._action(m, self.tr("Scroll forward"), lambda: self._v().timeline.scroll(0.5), "Alt+PgDown")
+        m.addSeparator()
+        for dock in (self.jobs_dock, self.history_dock, self.speakers_dock):
+            m.addAction(dock.toggleViewAction())
+
+    def _v(self) -> ProjectView:
+        if self.view is None:
+            raise RuntimeError("no project is open")
+        return self.view
+
+    def _update_enabled(self) -> None:
+        has = self.view is not None
+        for act in self.actions():
+            if act.data() is True:
+                act.setEnabled(has)
+
+    # ---- project creation ------------------------------------------------------------------
     def new_from_video_dialog(self) -> None:
         video, _ = QFileDialog.getOpenFileName(
             self, self.tr("Choose a video"), "", self.tr("Videos (*.mp4 *.mkv *.mov *.avi *.webm);;All files (*)"))
@@ -43,9 +185,8 @@ class MainWindow(QMainWindow):
         labels = [f"{LANGUAGE_NAMES[c]} ({c})" for c in codes]
         label, ok = QInputDialog.getItem(self, self.tr("Target language"),
                                          self.tr("Dub the video into:"), labels, labels.index("Spanish (es)"), False)
-        if not ok:
-            return
-        self.new_project(Path(video), codes[labels.index(label)])
+        if ok:
+            self.new_project(Path(video), codes[labels.index(label)])
 
     def new_project(self, video: Path, target_language: str, root: Path | None = None) -> bool:
         """Probe ``video`` and create ``root`` (default: VIDEO.avdub beside it); errors go to a box."""
@@ -61,7 +202,7 @@ class MainWindow(QMainWindow):
         self._set_project(folder, project)
         return True
 
-    # ---- opening -----------------------------------------------------------------------
+    # ---- opening and saving ----------------------------------------------------------------
     def open_project_dialog(self) -> None:
         root = QFileDialog.getExistingDirectory(self, self.tr("Open a project folder"))
         if root:
@@ -73,10 +214,177 @@ class MainWindow(QMainWindow):
         except AvdubError as exc:
             QMessageBox.critical(self, self.tr("Cannot open the project"), str(exc))
             return False
-        self._set_project(folder, project)
+        recovered = recovered_project(self, folder)
+        self._set_project(folder, recovered or project)
+        if recovered is not None:
+            self.view.autosaver.touch()  # still unsaved: keep the sidecar until the user saves
+            self.statusBar().showMessage(self.tr("Restored unsaved edits from the autosave."), 8000)
         return True
 
     def _set_project(self, folder: ProjectFolder, project: Project) -> None:
-        self.folder, self.project = folder, project
-        self.setWindowTitle(self.tr("avdub — {name}").format(name=folder.root.name))
-        self._status.setText(self.tr("{n} segments").format(n=len(project.segments)))
+        if self.view is not None:
+            self.view.autosaver.write_now()
+            self.view.player.pause()
+            self.view.deleteLater()
+        fps = 25.0
+        try:
+            info = probe(folder.source_path(project))
+            fps = info.video.fps if info.video else fps
+        except MediaError as exc:
+            self.statusBar().showMessage(str(exc), 15000)
+        self.view = ProjectView(folder, project, fps)
+        self.view.message.connect(self._show_message)
+        self.view.undo.cleanChanged.connect(self._clean_changed)
+        self.setCentralWidget(self.view)
+        self.history.setStack(self.view.undo)
+        self.speakers_dock.setWidget(SpeakersPanel(self.view.model, self.view.push_speakers))
+        self.setWindowTitle(self.tr("{name}[*] — avdub").format(name=folder.root.name))
+        self._update_enabled()
+        self._load_waveform()
+
+    def _show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 6000)
+
+    def _clean_changed(self, clean: bool) -> None:
+        self.setWindowModified(not clean)
+
+    def save(self) -> bool:
+        view = self._v()
+        try:
+            save_project(view.model.folder, view.model.project)
+        except AvdubError as exc:
+            self.show_error(self.tr("Cannot save"), str(exc))
+            return False
+        view.autosaver.saved_to_disk()
+        view.undo.setClean()
+        self.statusBar().showMessage(self.tr("Saved."), 3000)
+        return True
+
+    def closeEvent(self, event) -> None:
+        # Unsaved edits go to the autosave sidecar; the next open offers to restore them.
+        if self.view is not None:
+            self.view.autosaver.write_now()
+            self.view.player.pause()
+        for job in self.jobs.running():
+            self.jobs.cancel(job.id)
+        super().closeEvent(event)
+
+    # ---- waveform ---------------------------------------------------------------------------
+    def _load_waveform(self) -> None:
+        view = self._v()
+        folder, project = view.model.folder, view.model.project
+        cache = folder.cache_dir / WAVEFORM_CACHE.format(fingerprint=project.source.fingerprint)
+        if cache.is_file():
+            with np.load(cache) as z:
+                self._apply_envelope(view, z["lo"], z["hi"], int(z["rate"]), z["silences"])
+            return
+        try:
+            source = folder.source_path(project)
+        except MediaError:
+            return
+
+        def done(env) -> None:
+            silences = env.silences()
+            if cache.parent.is_dir():
+                np.savez(cache, lo=env.lo, hi=env.hi, rate=env.rate, silences=silences)
+            if self.view is view:
+                self._apply_envelope(view, env.lo, env.hi, env.rate, silences)
+
+        self.jobs.start("waveform", self.tr("Read the waveform"), compute_envelope,
+                        (str(source), project.source.duration), done)
+
+    @staticmethod
+    def _apply_envelope(view: ProjectView, lo, hi, rate: int, silences) -> None:
+        view.timeline.set_envelope(lo, hi, rate, silences)
+
+    # ---- jobs ----------------------------------------------------------------------------------
+    def run_stage(self, stage: Stage, extra: dict | None = None, title: str | None = None) -> JobRecord:
+        view = self._v()
+        spec_title = next(s.title for s in STAGES if s.stage is stage)
+
+        def done(project: Project) -> None:
+            if self.view is view:
+                view.undo.push(ReplaceProjectCommand(view.model, project, self.tr(spec_title)))
+                view.autosaver.saved_to_disk()
+
+        return self.jobs.start(stage.value, title or self.tr(spec_title), run_stage_job,
+                               (str(view.root), snapshot(view.model.project), stage.value, False, False, extra), done)
+
+    def regenerate(self, segment_ids: list[str]) -> JobRecord | None:
+        view = self._v()
+        if not segment_ids:
+            return None
+
+        def done(segments) -> None:
+            if self.view is view:
+                view.apply_regenerated(segments)
+
+        title = self.tr("Regenerate {n} segment(s)").format(n=len(segment_ids))
+        return self.jobs.start("regenerate", title, self.regenerate_function,
+                               (str(view.root), snapshot(view.model.project), list(segment_ids), self.regenerate_steps), done)
+
+    def regenerate_selected(self) -> JobRecord | None:
+        return self.regenerate(self._v().table.selected_ids())
+
+    def regenerate_stale(self) -> JobRecord | None:
+        ids = [s.id for s in self._v().model.project.stale_segments()]
+        if not ids:
+            self.statusBar().showMessage(self.tr("No stale segments."), 4000)
+            return None
+        return self.regenerate(ids)
+
+    def _job_finished(self, job_id: str) -> None:
+        job = self.jobs.jobs[job_id]
+        if job.state is JobState.FAILED:
+            self.show_error(self.tr("{title} failed").format(title=job.title), job.error or "")
+        elif job.state is JobState.CANCELLED:
+            self.statusBar().showMessage(self.tr("{title}: cancelled; nothing was changed.").format(title=job.title), 6000)
+        else:
+            self.statusBar().showMessage(self.tr("{title}: done.").format(title=job.title), 4000)
+
+    def show_error(self, title: str, message: str) -> None:
+        """A non-modal error box: the project stays editable behind it."""
+        self.last_error = message
+        self.statusBar().showMessage(f"{title}: {message}", 15000)
+        if self._error_box is not None:
+            self._error_box.close()
+        self._error_box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Close, self)
+        self._error_box.setObjectName("error_box")
+        self._error_box.setWindowModality(Qt.WindowModality.NonModal)
+        self._error_box.show()
+
+    # ---- review loop helpers -----------------------------------------------------------------------
+    def accept_and_next(self) -> None:
+        self._v().toggle_accept()
+        self._v().step(1)
+
+    def loop_current(self) -> None:
+        view = self._v()
+        if view.current_id:
+            view.player.loop_segment(view.current_id)
+
+    def play_take(self) -> None:
+        view = self._v()
+        if view.current_id and not view.player.play_take(view.current_id):
+            self.statusBar().showMessage(self.tr("This segment has no take yet: regenerate it (R)."), 4000)
+
+    def set_speaker_dialog(self) -> None:
+        view = self._v()
+        speakers = view.model.project.speakers
+        if not speakers:
+            self.statusBar().showMessage(self.tr("Add a speaker in the Speakers panel first."), 4000)
+            return
+        names = [s.name for s in speakers]
+        name, ok = QInputDialog.getItem(self, self.tr("Speaker"), self.tr("Speaker of the selected segments:"), names, 0, False)
+        if ok:
+            view.set_speaker(speakers[names.index(name)].id)
+
+    def export_dialog(self) -> None:
+        dialog = ExportDialog(self)
+        if dialog.exec() == ExportDialog.DialogCode.Accepted:
+            self.export(dialog.request())
+
+    def export(self, request: ExportRequest) -> JobRecord | None:
+        if request.empty:
+            return None
+        return self.run_stage(Stage.EXPORT, request.as_options(), self.tr("Export"))
