@@ -10,6 +10,7 @@ failed or not.
 from __future__ import annotations
 
 import enum
+import os
 import queue
 import threading
 import time
@@ -26,6 +27,7 @@ from engine.jobs.worker import run_in_worker_process
 from engine.project.model import new_id
 
 DRAIN_MS = 30  # queue polling period: 33 Hz progress updates, well under a frame of jank
+WORKER_NICENESS = 10  # jobs run at lower CPU priority: on 2 cores a busy worker must not starve the GUI
 
 
 class EventKind(enum.Enum):
@@ -101,6 +103,14 @@ class JobsController(QObject):
 
     # ---- worker side (a Python thread: touches no Qt object) --------------------------------
     def _run(self, job_id: str, fn: Callable[..., Any], args: tuple, cancel: CancelToken) -> None:
+        # On Linux the nice value is per thread and inherited by processes the thread starts:
+        # the relay thread and the worker (and the tools it runs) yield the CPU to the editor.
+        if hasattr(os, "nice"):
+            try:
+                os.nice(WORKER_NICENESS)
+            except OSError:
+                pass
+
         def progress(p: Progress) -> None:
             self._events.put((job_id, EventKind.PROGRESS, p))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPlainTextEdit, QProgressBar, QPushButton,
     QSplitter, QVBoxLayout, QWidget,
@@ -52,6 +52,9 @@ class JobsPanel(QWidget):
         controller.job_progress.connect(self._update)
         controller.job_finished.connect(self._update)
         self.list.currentItemChanged.connect(lambda *_: self._show(self.current_id()))
+
+    def sizeHint(self) -> QSize:
+        return QSize(900, 150)  # a strip under the editor, not half the window
 
     def current_id(self) -> str | None:
         item = self.list.currentItem()

@@ -5,16 +5,21 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
-
 
 def main(argv: list[str] | None = None) -> int:
     """Start the studio; an optional argument is a project folder to open."""
+    # Qt is imported here, not at module level: worker processes (spawned) re-import this
+    # module as their __main__ and must not pay for, or initialise, Qt.
+    from PySide6.QtWidgets import QApplication
+
     argv = list(sys.argv if argv is None else argv)
     app = QApplication.instance() or QApplication(argv)
     app.setApplicationName("avdub")
     app.setOrganizationName("avdub")
     from app.main_window import MainWindow  # after QApplication: widgets need it
+    from app.theme import apply_dark_theme
+
+    apply_dark_theme(app)
 
     window = MainWindow()
     window.show()

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -34,7 +33,7 @@ from engine.project.model import Project
 from engine.project.store import ProjectFolder, create_project, load_project, save_project
 from engine.regenerate import DEFAULT_STEPS, regenerate_segments
 from engine.stage_job import run_stage_job
-from engine.waveform import compute_envelope
+from engine.waveform import envelope_job, load_envelope
 
 # Stage actions in pipeline order; Ctrl+digit runs them (export has its own dialog).
 STAGE_SHORTCUTS = {Stage.TRANSCRIBE: "Ctrl+1", Stage.TRANSLATE: "Ctrl+2", Stage.SPEAK: "Ctrl+3",
@@ -271,31 +270,29 @@ class MainWindow(QMainWindow):
 
     # ---- waveform ---------------------------------------------------------------------------
     def _load_waveform(self) -> None:
+        """The timeline's waveform: from the cache, else computed by a worker-process job."""
         view = self._v()
         folder, project = view.model.folder, view.model.project
         cache = folder.cache_dir / WAVEFORM_CACHE.format(fingerprint=project.source.fingerprint)
         if cache.is_file():
-            with np.load(cache) as z:
-                self._apply_envelope(view, z["lo"], z["hi"], int(z["rate"]), z["silences"])
-            return
+            try:
+                env = load_envelope(cache)
+                view.timeline.set_envelope(env.lo, env.hi, env.rate, env.silences())
+                return
+            except (OSError, ValueError, KeyError):
+                cache.unlink(missing_ok=True)  # a damaged cache entry is recomputed
         try:
             source = folder.source_path(project)
         except MediaError:
             return
 
-        def done(env) -> None:
-            silences = env.silences()
-            if cache.parent.is_dir():
-                np.savez(cache, lo=env.lo, hi=env.hi, rate=env.rate, silences=silences)
+        def done(result) -> None:
+            env, silences = result
             if self.view is view:
-                self._apply_envelope(view, env.lo, env.hi, env.rate, silences)
+                view.timeline.set_envelope(env.lo, env.hi, env.rate, silences)
 
-        self.jobs.start("waveform", self.tr("Read the waveform"), compute_envelope,
-                        (str(source), project.source.duration), done)
-
-    @staticmethod
-    def _apply_envelope(view: ProjectView, lo, hi, rate: int, silences) -> None:
-        view.timeline.set_envelope(lo, hi, rate, silences)
+        self.jobs.start("waveform", self.tr("Read the waveform"), envelope_job,
+                        (str(source), project.source.duration, str(cache)), done)
 
     # ---- jobs ----------------------------------------------------------------------------------
     def run_stage(self, stage: Stage, extra: dict | None = None, title: str | None = None) -> JobRecord:

@@ -18,7 +18,7 @@ from engine.project.model import Segment, SegmentFlag
 # Fit ratio = take duration / slot. ≤ 1.0 fits as is; up to 1.15 a pitch-preserving stretch is
 # inaudible for speech (the fit stage's default bound); beyond that it must be shortened.
 FIT_OK, FIT_STRETCH = 1.0, 1.15
-COLOR_OK, COLOR_STRETCH, COLOR_BAD = QColor("#2e7d32"), QColor("#b28704"), QColor("#c62828")
+COLOR_OK, COLOR_STRETCH, COLOR_BAD = QColor("#4caf50"), QColor("#e0a82e"), QColor("#e05252")
 
 
 class Column(enum.IntEnum):

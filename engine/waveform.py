@@ -62,3 +62,23 @@ def compute_envelope(path: str, duration: float = 0.0, *, progress: ProgressSink
         report(min(total, seen // SAMPLE_RATE), total, "reading audio")
     cat = (lambda parts: np.concatenate(parts).astype(np.float32)) if los else (lambda _: np.zeros(0, np.float32))
     return Envelope(BUCKETS_PER_SECOND, cat(los), cat(his), cat(rms))
+
+
+def save_envelope(env: Envelope, path: Path) -> None:
+    np.savez(Path(path), lo=env.lo, hi=env.hi, rms_db=env.rms_db, rate=env.rate)
+
+
+def load_envelope(path: Path) -> Envelope:
+    with np.load(Path(path)) as z:
+        return Envelope(int(z["rate"]), z["lo"], z["hi"], z["rms_db"])
+
+
+def envelope_job(path: str, duration: float, cache_file: str | None = None, *,
+                 progress: ProgressSink = ignore_progress, cancel: CancelToken | None = None
+                 ) -> tuple[Envelope, np.ndarray]:
+    """Worker-process job: the envelope and its silence centres, cached to ``cache_file``."""
+    env = compute_envelope(path, duration, progress=progress, cancel=cancel)
+    if cache_file:
+        Path(cache_file).parent.mkdir(parents=True, exist_ok=True)
+        save_envelope(env, Path(cache_file))
+    return env, env.silences()

@@ -15,8 +15,6 @@ from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 
 from app.project_model import ProjectModel
-from app.segment_table import fit_color
-from engine.project.model import Segment
 
 LANE_H = 0.8  # of 1.0 per lane: a gap between lanes
 MIN_TEXT_PX = 40  # narrower boxes get no label
@@ -52,9 +50,14 @@ class WaveformLane(LaneItem):
         super().__init__(y, duration)
         self.lo = self.hi = None
         self.rate = 100
+        self.gain = 1.0
 
     def set_envelope(self, lo: np.ndarray, hi: np.ndarray, rate: int) -> None:
         self.lo, self.hi, self.rate = lo, hi, rate
+        # Normalise to the loud end of the lecture (99.9th percentile, so one click does not
+        # flatten everything else); speech recorded at -20 dBFS then fills the lane.
+        peak = float(np.percentile(np.maximum(np.abs(lo), np.abs(hi)), 99.9)) if len(lo) else 1.0
+        self.gain = 1.0 / max(peak, 1e-3)
         self.update()
 
     def paint(self, painter: QPainter, *_args) -> None:
@@ -80,14 +83,20 @@ class WaveformLane(LaneItem):
         lo = np.minimum.reduceat(self.lo[b0:b1], edges - b0)  # (columns,)
         hi = np.maximum.reduceat(self.hi[b0:b1], edges - b0)
         xs = band.left() + (edges - b0) / (b1 - b0) * band.width()
-        mid, half = band.center().y(), band.height() / 2
+        mid, half = band.center().y(), band.height() / 2 * self.gain
         painter.setPen(QPen(QColor("#6fb3e0"), 1))
-        painter.drawLines([QLineF(x, mid - h * half, x, mid - l * half) for x, l, h in zip(xs, lo, hi)])
+        lim = band.height() / 2
+        painter.drawLines([QLineF(x, mid - min(lim, h * half), x, mid - max(-lim, l * half)) for x, l, h in zip(xs, lo, hi)])
         painter.restore()
 
 
 class SegmentLane(LaneItem):
-    """Boxes for segments (source spans), or for the current takes of one speaker (dub lane)."""
+    """Boxes for segments (source spans), or for the current takes of one speaker (dub lane).
+
+    Spans, colours and labels are cached in arrays (rebuilt after a model change), and boxes
+    closer than a pixel are drawn as one run, so a zoomed-out view of thousands of segments
+    costs a few hundred QPainter calls.
+    """
 
     def __init__(self, y: float, model: ProjectModel, kind: str, speaker_id: str | None = None,
                  color: QColor = PALETTE[0]):
@@ -96,53 +105,104 @@ class SegmentLane(LaneItem):
         self.selected: set[str] = set()
         self.font = QFont()
         self.font.setPointSize(8)
+        self._cache: tuple[np.ndarray, np.ndarray, list[int], list[str], list[str]] | None = None
+        self._palette = self._make_palette()
 
-    def spans(self, seg: Segment) -> tuple[float, float] | None:
-        if self.kind == "source":
-            return seg.start, seg.end
-        if seg.speaker_id != self.speaker_id:
-            return None
-        take = seg.current_take
-        if take is None:
-            return None
-        s0, _ = seg.slot
-        return s0, s0 + take.duration / max(take.stretch, 1e-3)
+    def _make_palette(self) -> list[tuple[QBrush, QPen]]:
+        """Brush and pen per colour code: 0 base, 1–3 fit ok/stretch/bad; +4 stale."""
+        from app.segment_table import COLOR_BAD, COLOR_OK, COLOR_STRETCH
 
-    def label(self, seg: Segment) -> str:
-        return seg.source_text if self.kind == "source" else seg.target_text
+        out = []
+        for stale in (False, True):
+            for c in (self.color, COLOR_OK, COLOR_STRETCH, COLOR_BAD):
+                fill = QColor(c)
+                if stale:
+                    fill.setAlpha(110)
+                brush = QBrush(fill, Qt.BrushStyle.BDiagPattern) if stale else QBrush(fill)
+                out.append((brush, QPen(QColor(c).darker(160), 1)))
+        return out
+
+    def invalidate(self) -> None:
+        self._cache = None
+        self.update()
+
+    def _build(self) -> tuple[np.ndarray, np.ndarray, list[int], list[str], list[str]]:
+        starts, ends, codes, labels, ids = [], [], [], [], []
+        for seg in self.model.segments:
+            if self.kind == "source":
+                starts.append(seg.start)
+                ends.append(seg.end)
+                codes.append(0)
+                labels.append(seg.source_text)
+                ids.append(seg.id)
+                continue
+            if seg.speaker_id != self.speaker_id:
+                continue
+            take = seg.current_take
+            if take is None:
+                continue
+            s0 = seg.slot[0]
+            r = take.fit_ratio
+            code = 0 if r is None else 1 if r <= 1.0 else 2 if r <= 1.15 else 3
+            if take.made_from_revision < seg.revision:
+                code += 4
+            starts.append(s0)
+            ends.append(s0 + take.duration / max(take.stretch, 1e-3))
+            codes.append(code)
+            labels.append(seg.target_text)
+            ids.append(seg.id)
+        return np.asarray(starts, np.float64), np.asarray(ends, np.float64), codes, labels, ids
 
     def paint(self, painter: QPainter, *_args) -> None:
+        if self._cache is None:
+            self._cache = self._build()
+        starts, ends, codes, labels, ids = self._cache
+        if not len(starts):
+            return
         x0, x1 = self.visible_x()
-        painter.save()
         xf = painter.transform()
+        band = xf.mapRect(QRectF(0.0, self.y, 1.0, LANE_H))
+        a, b = band.width(), band.left()  # px = a * t + b
+        top, height = band.top(), band.height()
+        lo = max(0, int(np.searchsorted(starts, x0 - 60.0)))  # a take may run past its slot
+        hi = int(np.searchsorted(starts, x1, side="right"))
+        painter.save()
         painter.resetTransform()
         painter.setFont(self.font)
-        segs = self.model.segments
-        for row in self.model.visible_range(x0 - 30.0, x1):  # a take may run past its slot
-            seg = segs[row]
-            span = self.spans(seg)
-            if span is None or span[1] < x0:
+        fm = painter.fontMetrics()
+        run: list[float] | None = None  # [px0, px1, code] of boxes narrower than a pixel, merged
+
+        def flush() -> None:
+            if run is not None:
+                brush, pen = self._palette[int(run[2])]
+                painter.setBrush(brush)
+                painter.setPen(pen)
+                painter.drawRect(QRectF(run[0], top, max(1.0, run[1] - run[0]), height))
+
+        for i in range(lo, hi):
+            if ends[i] < x0:
                 continue
-            r = xf.mapRect(QRectF(span[0], self.y, span[1] - span[0], LANE_H))
-            fill = QColor(self.color)
-            if self.kind == "dub":
-                take = seg.current_take
-                c = fit_color(take.fit_ratio if take else None)
-                if c is not None:
-                    fill = c
-                if seg.is_stale:
-                    fill.setAlpha(90)
-            painter.setBrush(QBrush(fill))
-            sel = seg.id in self.selected
-            painter.setPen(QPen(SELECTED if sel else fill.darker(160), 2 if sel else 1))
-            if self.kind == "dub" and seg.is_stale:
-                painter.setBrush(QBrush(fill, Qt.BrushStyle.BDiagPattern))
+            p0, p1 = a * starts[i] + b, a * ends[i] + b
+            if p1 - p0 < 3.0:
+                if run is not None and run[2] == codes[i] and p0 - run[1] < 1.0:
+                    run[1] = p1
+                else:
+                    flush()
+                    run = [p0, p1, codes[i]]
+                continue
+            flush()
+            run = None
+            brush, pen = self._palette[codes[i]]
+            painter.setBrush(brush)
+            sel = ids[i] in self.selected
+            painter.setPen(QPen(SELECTED, 2) if sel else pen)
+            r = QRectF(p0, top, p1 - p0, height)
             painter.drawRect(r)
             if r.width() > MIN_TEXT_PX:
                 painter.setPen(QColor("#f5f5f5"))
                 painter.drawText(r.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                                 painter.fontMetrics().elidedText(self.label(seg), Qt.TextElideMode.ElideRight,
-                                                                  int(r.width()) - 8))
+                                 fm.elidedText(labels[i], Qt.TextElideMode.ElideRight, int(r.width()) - 8))
+        flush()
         painter.restore()
 
 
@@ -166,6 +226,10 @@ class FaceLane(LaneItem):
         for spk in self.model.project.speakers:
             for tid in spk.face_track_ids:
                 speaking[tid] = spk.name
+        if not tracks:
+            painter.setPen(QColor("#b08a8a"))
+            painter.drawText(band.adjusted(8, 0, -8, 0), Qt.AlignmentFlag.AlignVCenter,
+                             "no face tracks yet — run Track (Ctrl+5)")
         for i, track in enumerate(tracks):
             t0, t1 = track.start_frame / fps, track.end_frame / fps
             if t1 < x0 or t0 > x1:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtGui import QColor
 
 from app.project_model import ProjectModel
 from app.timeline.lanes import LANE_H, PALETTE, FaceLane, SegmentLane, WaveformLane
@@ -34,14 +34,23 @@ class SourceLane(SegmentLane):
         self.view = view
         self._drag: tuple[str, DragMode, float, float, float, float, int] | None = None
 
-    def hit(self, t: float) -> tuple[str, DragMode] | None:
+    def hit(self, t: float, direction: float = 0.0) -> tuple[str, DragMode] | None:
+        """What a press at ``t`` grabs. Where two segments touch, the edge that can move in the
+        drag's ``direction`` wins: leftwards the left segment's end, rightwards the right one's start."""
         px = self.pixelWidth() or 0.01
         seg = self.model.segment_at(t)
+        edges: list[tuple[float, str, DragMode]] = []
         for cand in filter(None, (seg, *(self.model.neighbours(seg.id) if seg else ()))):
-            if abs(t - cand.start) <= EDGE_PX * px:
-                return cand.id, DragMode.START
-            if abs(t - cand.end) <= EDGE_PX * px:
-                return cand.id, DragMode.END
+            for edge_t, mode in ((cand.start, DragMode.START), (cand.end, DragMode.END)):
+                if abs(t - edge_t) <= EDGE_PX * px:
+                    edges.append((abs(t - edge_t), cand.id, mode))
+        if edges:
+            edges.sort(key=lambda e: e[0])
+            nearest = [e for e in edges if e[0] <= edges[0][0] + px]
+            if len(nearest) > 1 and direction:
+                want = DragMode.END if direction < 0 else DragMode.START
+                nearest = [e for e in nearest if e[2] is want] or nearest
+            return nearest[0][1], nearest[0][2]
         return (seg.id, DragMode.BODY) if seg is not None else None
 
     def mouseClickEvent(self, ev) -> None:
@@ -57,7 +66,7 @@ class SourceLane(SegmentLane):
         if ev.button() != Qt.MouseButton.LeftButton:
             return ev.ignore()
         if ev.isStart():
-            hit = self.hit(ev.buttonDownPos().x())
+            hit = self.hit(ev.buttonDownPos().x(), ev.pos().x() - ev.buttonDownPos().x())
             if hit is None:
                 return ev.ignore()
             seg = self.model.segment(hit[0])
@@ -104,7 +113,7 @@ class TimelineView(pg.PlotWidget):
         vb.setMouseEnabled(x=True, y=False)
         vb.invertY(True)
         vb.setLimits(xMin=-1.0, xMax=max(model.duration, 1.0) + 1.0, minXRange=MIN_VISIBLE_S)
-        self.playhead = pg.InfiniteLine(0.0, angle=90, movable=True, pen=QPen(QColor("#ffd54f"), 2))
+        self.playhead = pg.InfiniteLine(0.0, angle=90, movable=True, pen=pg.mkPen("#ffd54f", width=2), hoverPen=pg.mkPen("#fff59d", width=3))
         self.playhead.setZValue(100)
         self.playhead.sigDragged.connect(lambda line: self.seek_requested.emit(float(line.value())))
         self.lanes: list[pg.GraphicsObject] = []
@@ -139,7 +148,7 @@ class TimelineView(pg.PlotWidget):
             self.dub_lanes.append(lane)
             self.lanes.append(lane)
             name = self.model.project.speaker(sid).name if sid else self.tr("dub")
-            names.append(self.tr("dub: {name}").format(name=name) if sid else name)
+            names.append(self.tr("dub · {name}").format(name=name) if sid else name)
         self.face = FaceLane(2.0 + len(dub_ids), self.model, self._fps)
         self.lanes.append(self.face)
         names.append(self.tr("faces"))
@@ -147,12 +156,15 @@ class TimelineView(pg.PlotWidget):
             item.addItem(lane)
         item.addItem(self.playhead)
         item.getAxis("left").setTicks([[(i + LANE_H / 2, n) for i, n in enumerate(names)]])
-        item.getAxis("left").setWidth(90)
+        item.getAxis("left").setWidth(118)
         self.setYRange(-0.1, len(self.lanes) + 0.0, padding=0)
 
     def _repaint_lanes(self, *_args) -> None:
         for lane in self.lanes:
-            lane.update()
+            if isinstance(lane, SegmentLane):
+                lane.invalidate()
+            else:
+                lane.update()
 
     def set_envelope(self, lo: np.ndarray, hi: np.ndarray, rate: int, silences: np.ndarray) -> None:
         self.wave.set_envelope(lo, hi, rate)
@@ -161,7 +173,7 @@ class TimelineView(pg.PlotWidget):
     def set_selected(self, ids: set[str]) -> None:
         for lane in [self.source, *self.dub_lanes]:
             lane.selected = ids
-        self._repaint_lanes()
+            lane.update()
 
     # ---- playhead and view range -------------------------------------------------------------
     def playhead_time(self) -> float:
