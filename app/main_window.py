@@ -149,7 +149,9 @@ class MainWindow(QMainWindow):
                     m, self.tr(spec.title), lambda s=spec.stage: self.run_stage(s), STAGE_SHORTCUTS[spec.stage],
                     f"act_stage_{spec.stage.value}")
         m.addSeparator()
-        self._action(m, self.tr("&Regenerate segment"), self.regenerate_selected, "R", "act_regenerate")
+        self._action(m, self.tr("&Regenerate segment (speak + fit)"), self.regenerate_selected, "R", "act_regenerate")
+        self._action(m, self.tr("Re-&fit segment"), lambda: self.regenerate_selected(("fit",)), "Shift+F", "act_refit")
+        self._action(m, self.tr("Re-&lipsync segment"), lambda: self.regenerate_selected(("lipsync",)), "Shift+Y", "act_relipsync")
         self._action(m, self.tr("Regenerate all &stale"), self.regenerate_stale, "Shift+R", "act_regenerate_stale")
         self._action(m, self.tr("&Cancel job"), self.jobs_panel.cancel_current, "Ctrl+.", "act_cancel_job", False)
 
@@ -162,6 +164,9 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         for dock in (self.jobs_dock, self.history_dock, self.speakers_dock):
             m.addAction(dock.toggleViewAction())
+
+        m = bar.addMenu(self.tr("&Help"))
+        self._action(m, self.tr("&Keyboard shortcuts"), self.show_shortcuts, "F1", "act_shortcuts", False)
 
     def _v(self) -> ProjectView:
         if self.view is None:
@@ -307,7 +312,8 @@ class MainWindow(QMainWindow):
         return self.jobs.start(stage.value, title or self.tr(spec_title), run_stage_job,
                                (str(view.root), snapshot(view.model.project), stage.value, False, False, extra), done)
 
-    def regenerate(self, segment_ids: list[str]) -> JobRecord | None:
+    def regenerate(self, segment_ids: list[str], steps: tuple[str, ...] | None = None) -> JobRecord | None:
+        """Redo ``steps`` (default: speak + fit) for these segments only, in a worker process."""
         view = self._v()
         if not segment_ids:
             return None
@@ -318,10 +324,11 @@ class MainWindow(QMainWindow):
 
         title = self.tr("Regenerate {n} segment(s)").format(n=len(segment_ids))
         return self.jobs.start("regenerate", title, self.regenerate_function,
-                               (str(view.root), snapshot(view.model.project), list(segment_ids), self.regenerate_steps), done)
+                               (str(view.root), snapshot(view.model.project), list(segment_ids),
+                                steps or self.regenerate_steps), done)
 
-    def regenerate_selected(self) -> JobRecord | None:
-        return self.regenerate(self._v().table.selected_ids())
+    def regenerate_selected(self, steps: tuple[str, ...] | None = None) -> JobRecord | None:
+        return self.regenerate(self._v().table.selected_ids(), steps)
 
     def regenerate_stale(self) -> JobRecord | None:
         ids = [s.id for s in self._v().model.project.stale_segments()]
@@ -375,6 +382,25 @@ class MainWindow(QMainWindow):
         name, ok = QInputDialog.getItem(self, self.tr("Speaker"), self.tr("Speaker of the selected segments:"), names, 0, False)
         if ok:
             view.set_speaker(speakers[names.index(name)].id)
+
+    def shortcut_table(self) -> list[tuple[str, str]]:
+        """(shortcut, action) for every action that has one, in menu order."""
+        rows = []
+        for act in self.actions():
+            key = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            if key:
+                rows.append((key, act.text().replace("&", "")))
+        return rows
+
+    def show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td><b>{k}</b></td><td>{t}</td></tr>" for k, t in self.shortcut_table())
+        review = self.tr("Review loop: N next · Shift+Space loop with pre/post-roll · B A/B original↔dub · "
+                         "E edit translation · R regenerate · T hear the take · A accept and go on")
+        box = QMessageBox(QMessageBox.Icon.NoIcon, self.tr("Keyboard shortcuts"),
+                          f"<p>{review}</p><table cellspacing=4>{rows}</table>", QMessageBox.StandardButton.Close, self)
+        box.setObjectName("shortcuts_box")
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.show()
 
     def export_dialog(self) -> None:
         dialog = ExportDialog(self)
