@@ -34,7 +34,7 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     shared = Path(os.environ.get("AVDUB_SHARED") or REPO.parent / "shared")
     clip = shared / "media" / "video" / "lecture_en_25s.mp4"
-    from tests.gui.conftest import build_project
+    from tests.gui.lecture_project import build_project
 
     app = QApplication.instance() or QApplication(sys.argv)
     from app.theme import apply_dark_theme
