@@ -48,6 +48,8 @@ class JobsPanel(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(top)
         lay.addWidget(split, 1)
+        self._shown: str | None = None
+        self._shown_lines = 0
         controller.job_added.connect(self._added)
         controller.job_progress.connect(self._update)
         controller.job_finished.connect(self._update)
@@ -105,4 +107,11 @@ class JobsPanel(QWidget):
         self.eta.setText(self.tr("ETA {t}").format(t=fmt_eta(job.eta)) if job.eta is not None
                          and not job.state.finished else "")
         self.cancel_button.setEnabled(not job.state.finished)
-        self.log.setPlainText("\n".join(job.log))
+        # Append only what is new: re-setting a long log on every progress event would cost
+        # the GUI thread a full text layout 33 times a second.
+        if self._shown != job_id or self._shown_lines > len(job.log):
+            self.log.setPlainText("\n".join(job.log))
+        else:
+            for line in job.log[self._shown_lines:]:
+                self.log.appendPlainText(line)
+        self._shown, self._shown_lines = job_id, len(job.log)

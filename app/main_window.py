@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from app.export_dialog import ExportDialog, ExportRequest
 from app.jobs_controller import JobRecord, JobsController
 from app.jobs_panel import JobsPanel
+from app.pipeline_panel import PipelinePanel
 from app.project_view import NUDGE_S, ProjectView
 from app.recovery import recovered_project
 from app.speakers_panel import SpeakersPanel
@@ -76,7 +77,9 @@ class MainWindow(QMainWindow):
         self.history.setEmptyLabel(self.tr("<opened>"))
         self.history_dock = self._dock(self.tr("History"), self.history, Qt.DockWidgetArea.RightDockWidgetArea)
         self.speakers_dock = self._dock(self.tr("Speakers"), QLabel(), Qt.DockWidgetArea.RightDockWidgetArea)
+        self.pipeline_dock = self._dock(self.tr("Pipeline"), QLabel(), Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.history_dock, self.speakers_dock)
+        self.tabifyDockWidget(self.speakers_dock, self.pipeline_dock)
         self.history_dock.raise_()
 
     def _dock(self, title: str, widget, area) -> QDockWidget:
@@ -162,7 +165,7 @@ class MainWindow(QMainWindow):
         self._action(m, self.tr("Scroll back"), lambda: self._v().timeline.scroll(-0.5), "Alt+PgUp")
         self._action(m, self.tr("Scroll forward"), lambda: self._v().timeline.scroll(0.5), "Alt+PgDown")
         m.addSeparator()
-        for dock in (self.jobs_dock, self.history_dock, self.speakers_dock):
+        for dock in (self.jobs_dock, self.history_dock, self.speakers_dock, self.pipeline_dock):
             m.addAction(dock.toggleViewAction())
 
         m = bar.addMenu(self.tr("&Help"))
@@ -242,6 +245,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.view)
         self.history.setStack(self.view.undo)
         self.speakers_dock.setWidget(SpeakersPanel(self.view.model, self.view.push_speakers))
+        self.pipeline_dock.setWidget(PipelinePanel(self.view.model, STAGE_SHORTCUTS, self.run_stage))
         self.setWindowTitle(self.tr("{name}[*] — avdub").format(name=folder.root.name))
         self._update_enabled()
         self._load_waveform()
@@ -282,7 +286,7 @@ class MainWindow(QMainWindow):
         if cache.is_file():
             try:
                 env = load_envelope(cache)
-                view.timeline.set_envelope(env.lo, env.hi, env.rate, env.silences())
+                view.timeline.set_envelope(env.lo, env.hi, env.rate, env.silences(), env.peak())
                 return
             except (OSError, ValueError, KeyError):
                 cache.unlink(missing_ok=True)  # a damaged cache entry is recomputed
@@ -292,9 +296,9 @@ class MainWindow(QMainWindow):
             return
 
         def done(result) -> None:
-            env, silences = result
+            env, silences, peak = result
             if self.view is view:
-                view.timeline.set_envelope(env.lo, env.hi, env.rate, silences)
+                view.timeline.set_envelope(env.lo, env.hi, env.rate, silences, peak)
 
         self.jobs.start("waveform", self.tr("Read the waveform"), envelope_job,
                         (str(source), project.source.duration, str(cache)), done)

@@ -32,6 +32,13 @@ class Envelope:
     def duration(self) -> float:
         return len(self.lo) / self.rate
 
+    def peak(self) -> float:
+        """The loud end of the lecture (99.9th percentile of |amplitude|): one click does not
+        set the display scale."""
+        if not len(self.lo):
+            return 1.0
+        return float(np.percentile(np.maximum(np.abs(self.lo), np.abs(self.hi)), 99.9))
+
     def silences(self) -> np.ndarray:
         """(n,) centres in seconds of pauses ≥ MIN_SILENCE_S."""
         quiet = self.rms_db < SILENCE_DB
@@ -75,10 +82,10 @@ def load_envelope(path: Path) -> Envelope:
 
 def envelope_job(path: str, duration: float, cache_file: str | None = None, *,
                  progress: ProgressSink = ignore_progress, cancel: CancelToken | None = None
-                 ) -> tuple[Envelope, np.ndarray]:
-    """Worker-process job: the envelope and its silence centres, cached to ``cache_file``."""
+                 ) -> tuple[Envelope, np.ndarray, float]:
+    """Worker-process job: the envelope, its silence centres and peak, cached to ``cache_file``."""
     env = compute_envelope(path, duration, progress=progress, cancel=cancel)
     if cache_file:
         Path(cache_file).parent.mkdir(parents=True, exist_ok=True)
         save_envelope(env, Path(cache_file))
-    return env, env.silences()
+    return env, env.silences(), env.peak()

@@ -66,7 +66,7 @@ def main() -> int:
         wait(app, 30, lambda: job.state.finished)
         if win._error_box is not None:
             win._error_box.close()
-        win.jobs_dock.raise_()
+        win.pipeline_dock.raise_()
         view.timeline.setXRange(9.5, 16.0, padding=0)
         wait(app, 0.5)
         win.grab().save(str(out / "studio-zoomed.png"))

@@ -52,11 +52,9 @@ class WaveformLane(LaneItem):
         self.rate = 100
         self.gain = 1.0
 
-    def set_envelope(self, lo: np.ndarray, hi: np.ndarray, rate: int) -> None:
+    def set_envelope(self, lo: np.ndarray, hi: np.ndarray, rate: int, peak: float) -> None:
+        """``peak``: the level that fills the lane (normalising quiet recordings)."""
         self.lo, self.hi, self.rate = lo, hi, rate
-        # Normalise to the loud end of the lecture (99.9th percentile, so one click does not
-        # flatten everything else); speech recorded at -20 dBFS then fills the lane.
-        peak = float(np.percentile(np.maximum(np.abs(lo), np.abs(hi)), 99.9)) if len(lo) else 1.0
         self.gain = 1.0 / max(peak, 1e-3)
         self.update()
 

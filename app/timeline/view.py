@@ -134,7 +134,7 @@ class TimelineView(pg.PlotWidget):
         d = self.model.duration
         self.wave = WaveformLane(0.0, d)
         if old_wave is not None and old_wave.lo is not None:
-            self.wave.set_envelope(old_wave.lo, old_wave.hi, old_wave.rate)
+            self.wave.set_envelope(old_wave.lo, old_wave.hi, old_wave.rate, 1.0 / old_wave.gain)
         self.source = SourceLane(1.0, self.model, self)
         names = [(self.tr("waveform")), self.tr("source")]
         self.lanes = [self.wave, self.source]
@@ -166,8 +166,8 @@ class TimelineView(pg.PlotWidget):
             else:
                 lane.update()
 
-    def set_envelope(self, lo: np.ndarray, hi: np.ndarray, rate: int, silences: np.ndarray) -> None:
-        self.wave.set_envelope(lo, hi, rate)
+    def set_envelope(self, lo: np.ndarray, hi: np.ndarray, rate: int, silences: np.ndarray, peak: float) -> None:
+        self.wave.set_envelope(lo, hi, rate, peak)
         self.silences = silences
 
     def set_selected(self, ids: set[str]) -> None:
