@@ -307,11 +307,19 @@ class MainWindow(QMainWindow):
     def run_stage(self, stage: Stage, extra: dict | None = None, title: str | None = None) -> JobRecord:
         view = self._v()
         spec_title = next(s.title for s in STAGES if s.stage is stage)
+        generation = view.model.generation
 
         def done(project: Project) -> None:
-            if self.view is view:
-                view.undo.push(ReplaceProjectCommand(view.model, project, self.tr(spec_title)))
-                view.autosaver.saved_to_disk()
+            if self.view is not view:
+                return
+            edited_meanwhile = view.model.generation != generation
+            view.undo.push(ReplaceProjectCommand(view.model, project, self.tr(spec_title)))
+            if edited_meanwhile:  # the stage worked on the project as it was when it started
+                self.statusBar().showMessage(self.tr(
+                    "{title} replaced edits made while it ran; Undo (Ctrl+Z) brings them back.").format(
+                    title=spec_title), 15000)
+            else:
+                view.autosaver.saved_to_disk()  # the worker saved exactly this project
 
         return self.jobs.start(stage.value, title or self.tr(spec_title), run_stage_job,
                                (str(view.root), snapshot(view.model.project), stage.value, False, False, extra), done)

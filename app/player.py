@@ -99,7 +99,10 @@ class Player(QObject):
             path = self.model.folder.source_path(self.model.project)
         except Exception:  # a missing video is shown by the window; playback just stays empty
             return
-        self.video.setSource(QUrl.fromLocalFile(str(path)))
+        url = QUrl.fromLocalFile(str(path))
+        if url == self.video.source():
+            return  # a stage result replaced the project, not the video
+        self.video.setSource(url)
         self.video.pause()  # decode the first frame for the preview
 
     # ---- transport ---------------------------------------------------------------------------

@@ -26,6 +26,7 @@ class ProjectModel(QObject):
         super().__init__(parent)
         self.folder = folder
         self.project = project
+        self.generation = 0  # grows with every change: tells a finished job whether edits happened meanwhile
         self._rows: dict[str, int] = {}
         self._starts: list[float] = []
         self._reindex()
@@ -68,6 +69,7 @@ class ProjectModel(QObject):
         """Swap in new values of existing segments with unchanged timing order."""
         for seg in segments:
             self.project.replace_segment(seg)
+        self.generation += 1
         order_kept = all(a.start <= b.start for a, b in zip(self.project.segments, self.project.segments[1:]))
         if order_kept:
             self._starts = [s.start for s in self.project.segments]
@@ -76,16 +78,19 @@ class ProjectModel(QObject):
             self.set_segments(self.project.segments)
 
     def set_segments(self, segments: Sequence[Segment]) -> None:
+        self.generation += 1
         self.project.set_segments(list(segments))
         self._reindex()
         self.segments_reset.emit()
 
     def set_speakers(self, speakers: Sequence[Speaker]) -> None:
+        self.generation += 1
         self.project.speakers = tuple(speakers)
         self.speakers_changed.emit()
         self.segments_changed.emit([s.id for s in self.project.segments])
 
     def replace_project(self, project: Project) -> None:
+        self.generation += 1
         self.project = project
         self._reindex()
         self.project_replaced.emit()

@@ -44,7 +44,7 @@ class ProjectView(QWidget):
         self.autosaver = Autosaver(self.model, parent=self)
         self.frame = FrameView()
         self.player = Player(self.model, self.frame, self)
-        self.table = SegmentTable(self.model, self.edit_target)
+        self.table = SegmentTable(self.model, self.edit_text)
         self.timeline = TimelineView(self.model, self._drag_move, lambda: self.fps)
         self.timeline.setMinimumHeight(200)
         self.transport = QLabel()
@@ -73,6 +73,7 @@ class ProjectView(QWidget):
         self.player.position_changed.connect(self._on_position)
         self.player.mode_changed.connect(lambda _m: self._update_transport())
         self.model.segments_reset.connect(self._keep_current)
+        self.model.project_replaced.connect(self._keep_current)
         self._nudge_token, self._nudge_seg, self._nudge_at, self._nudge_index = 0, None, 0.0, -1
         self._update_transport()
         if self.model.segments:
@@ -132,6 +133,11 @@ class ProjectView(QWidget):
     # ---- edits ------------------------------------------------------------------------------------
     def edit_target(self, segment_id: str, text: str) -> None:
         self.undo.push(EditSegmentCommand(self.model, segment_id, self.tr("Edit translation"), target_text=text))
+
+    def edit_text(self, segment_id: str, field: str, text: str) -> None:
+        """From the table: ``field`` is "target_text" or "source_text" (a transcript fix)."""
+        label = self.tr("Edit translation") if field == "target_text" else self.tr("Edit transcript")
+        self.undo.push(EditSegmentCommand(self.model, segment_id, label, **{field: text}))
 
     def begin_edit_target(self) -> None:
         if self.current_id is not None:

@@ -62,10 +62,10 @@ def badges(seg: Segment) -> list[str]:
 class SegmentTableModel(QAbstractTableModel):
     HEADERS = ("#", "Start", "End", "Speaker", "Source", "Target", "Fit", "Badges")
 
-    def __init__(self, model: ProjectModel, edit_target: Callable[[str, str], None], parent=None):
+    def __init__(self, model: ProjectModel, edit_text: Callable[[str, str, str], None], parent=None):
         super().__init__(parent)
         self.model = model
-        self.edit_target = edit_target  # pushes the undo command
+        self.edit_text = edit_text  # (segment id, field, text): pushes the undo command
         model.segments_changed.connect(self._on_changed)
         model.segments_reset.connect(self._on_reset)
         model.project_replaced.connect(self._on_reset)
@@ -88,7 +88,8 @@ class SegmentTableModel(QAbstractTableModel):
 
     def flags(self, index):
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        return base | Qt.ItemFlag.ItemIsEditable if index.column() == Column.TARGET else base
+        editable = index.column() in (Column.TARGET, Column.SOURCE)
+        return base | Qt.ItemFlag.ItemIsEditable if editable else base
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -120,18 +121,20 @@ class SegmentTableModel(QAbstractTableModel):
             if col is Column.BADGES and badges(seg) and badges(seg) != ["accepted"]:
                 return QBrush(COLOR_BAD)
         if role == Qt.ItemDataRole.ToolTipRole and col is Column.FIT and take is not None:
+            # ≤ 1.00 fits; ≤ 1.15 is stretched inaudibly; above must be shortened or retimed
             return self.tr("take {d:.2f} s / slot; stretch {s:.2f}").format(d=take.duration, s=take.stretch)
         if role == Qt.ItemDataRole.UserRole:
             return seg.id
         return None
 
     def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
-        if role != Qt.ItemDataRole.EditRole or index.column() != Column.TARGET:
+        if role != Qt.ItemDataRole.EditRole or index.column() not in (Column.TARGET, Column.SOURCE):
             return False
+        field = "target_text" if index.column() == Column.TARGET else "source_text"
         seg = self.model.segments[index.row()]
-        if str(value) == seg.target_text:
+        if str(value) == getattr(seg, field):
             return False
-        self.edit_target(seg.id, str(value))
+        self.edit_text(seg.id, field, str(value))
         return True
 
     def _on_changed(self, ids: list) -> None:
@@ -150,11 +153,11 @@ class SegmentTable(QTableView):
 
     current_segment_changed = Signal(str)
 
-    def __init__(self, model: ProjectModel, edit_target: Callable[[str, str], None],
+    def __init__(self, model: ProjectModel, edit_text: Callable[[str, str, str], None],
                  parent: QWidget | None = None):
         super().__init__(parent)
         self.setAccessibleName(self.tr("Segments"))
-        self.table_model = SegmentTableModel(model, edit_target, self)
+        self.table_model = SegmentTableModel(model, edit_text, self)
         self.setModel(self.table_model)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -172,10 +175,6 @@ class SegmentTable(QTableView):
         h.setSectionResizeMode(Column.SOURCE, QHeaderView.ResizeMode.Stretch)
         h.setSectionResizeMode(Column.TARGET, QHeaderView.ResizeMode.Stretch)
         self.selectionModel().currentRowChanged.connect(self._row_changed)
-        self.table_model.modelReset.connect(self._reconnect)
-
-    def _reconnect(self) -> None:
-        pass  # the selection model survives resets; kept for clarity of intent
 
     def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():

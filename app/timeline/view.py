@@ -116,6 +116,7 @@ class TimelineView(pg.PlotWidget):
         self.playhead = pg.InfiniteLine(0.0, angle=90, movable=True, pen=pg.mkPen("#ffd54f", width=2), hoverPen=pg.mkPen("#fff59d", width=3))
         self.playhead.setZValue(100)
         self.playhead.sigDragged.connect(lambda line: self.seek_requested.emit(float(line.value())))
+        self.scene().sigMouseClicked.connect(self._scene_clicked)
         self.lanes: list[pg.GraphicsObject] = []
         self.build_lanes()
         model.segments_changed.connect(self._repaint_lanes)
@@ -174,6 +175,17 @@ class TimelineView(pg.PlotWidget):
         for lane in [self.source, *self.dub_lanes]:
             lane.selected = ids
             lane.update()
+
+    def _scene_clicked(self, ev) -> None:
+        """A left click anywhere over the lanes puts the playhead there (and seeks)."""
+        if ev.button() != Qt.MouseButton.LeftButton or ev.double():
+            return
+        vb = self.getPlotItem().getViewBox()
+        if not vb.sceneBoundingRect().contains(ev.scenePos()):
+            return
+        t = min(max(0.0, vb.mapSceneToView(ev.scenePos()).x()), self.model.duration)
+        self.playhead.setValue(t)
+        self.seek_requested.emit(t)
 
     # ---- playhead and view range -------------------------------------------------------------
     def playhead_time(self) -> float:

@@ -228,3 +228,34 @@ def test_speaker_voice_persists(qtbot, window: MainWindow, real_project: Path):
     assert window.save()
     doc = json.loads((real_project / "project.json").read_text())
     assert doc["project"]["speakers"][0]["voice"]["voice"] == "es+f3"
+
+
+def test_engine_regenerate_reports_unbuilt_speak(qtbot, window: MainWindow):
+    from engine.regenerate import regenerate_segments
+
+    window.regenerate_function = regenerate_segments  # the engine's own: the speak stage is not built here
+    seg = window.view.model.segments[0]
+    job = window.regenerate([seg.id])
+    wait_job(qtbot, window, job)
+    assert job.state is JobState.FAILED and "speak" in job.error and "not built" in job.error
+    assert window.view.model.segment(seg.id) == seg
+
+
+def test_shared_edge_follows_drag_direction_and_click_seeks(qtbot, window: MainWindow):
+    view = window.view
+    tl = view.timeline
+    tl.resize(1200, 300)
+    tl.setXRange(9.0, 15.0, padding=0)
+    qtbot.wait(50)
+    left, right = view.model.segments[2], view.model.segments[3]  # they touch at 13.76
+    drag(qtbot, window, right.start, right.start + 0.6, 1.4)
+    assert view.model.segment(right.id).start > right.start + 0.3  # rightwards: the right one's start
+    assert view.model.segment(left.id).end == left.end
+    seen: list[float] = []
+    tl.seek_requested.connect(seen.append)
+    tl.setXRange(9.0, 15.0, padding=0)  # selecting the dragged segment scrolled it into view
+    qtbot.wait(50)
+    vb = tl.getPlotItem().getViewBox()
+    qtbot.mouseClick(tl.viewport(), Qt.MouseButton.LeftButton, pos=tl.mapFromScene(vb.mapViewToScene(QPointF(10.0, 3.4))))
+    assert seen and seen[-1] == pytest.approx(10.0, abs=0.05)
+    assert tl.playhead_time() == pytest.approx(10.0, abs=0.05)
