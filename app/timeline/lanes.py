@@ -69,7 +69,7 @@ class WaveformLane(LaneItem):
         painter.fillRect(band, QColor("#1c2128"))
         if self.lo is None:
             painter.setPen(QColor("#8a96a3"))
-            painter.drawText(band, Qt.AlignmentFlag.AlignCenter, "reading audio…")
+            painter.drawText(band, Qt.AlignmentFlag.AlignCenter, self.tr("reading audio…"))
             painter.restore()
             return
         cols = max(1, int(band.width()))
@@ -227,7 +227,7 @@ class FaceLane(LaneItem):
         if not tracks:
             painter.setPen(QColor("#b08a8a"))
             painter.drawText(band.adjusted(8, 0, -8, 0), Qt.AlignmentFlag.AlignVCenter,
-                             "no face tracks yet — run Track (Ctrl+5)")
+                             self.tr("no face tracks yet — run Track (Ctrl+5)"))
         for i, track in enumerate(tracks):
             t0, t1 = track.start_frame / fps, track.end_frame / fps
             if t1 < x0 or t0 > x1:
