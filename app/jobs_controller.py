@@ -152,6 +152,10 @@ class JobsController(QObject):
                 except AvdubError as exc:
                     job.state, job.error = JobState.FAILED, str(exc)
                     job.log.append(f"{stamp} failed while applying the result: {exc}")
+                except Exception as exc:  # a bug in the handler: the job must still end visibly
+                    job.state, job.error = JobState.FAILED, f"internal error: {type(exc).__name__}: {exc}"
+                    job.details = traceback.format_exc()
+                    job.log += [f"{stamp} failed while applying the result: {job.error}", job.details]
             self.job_finished.emit(job_id)
         if not self._threads and self._events.empty():
             self._timer.stop()

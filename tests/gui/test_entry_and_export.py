@@ -4,29 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.export_dialog import ExportDialog
 
 
-def test_main_opens_a_project_and_quits(qtbot, real_project: Path):
-    from app import main as entry
+def test_entry_point_opens_a_project(qtbot, real_project: Path):
+    from app.main import create_window
 
-    seen = {}
-
-    def check_and_quit() -> None:
-        wins = [w for w in QApplication.topLevelWidgets() if w.objectName() == "" and hasattr(w, "view")]
-        win = next(w for w in wins if w.view is not None and w.view.root == real_project)
-        seen["segments"] = len(win.view.model.segments)
-        seen["title"] = win.windowTitle()
-        win.jobs.wait_all(10)
-        win.close()
-        QApplication.instance().quit()
-
-    QTimer.singleShot(500, check_and_quit)
-    assert entry.main(["avdub-studio", str(real_project)]) == 0
-    assert seen["segments"] == 5 and "lecture.avdub" in seen["title"]
+    app, win = create_window(["avdub-studio", str(real_project)])
+    qtbot.addWidget(win)
+    assert app is QApplication.instance()
+    assert win.isVisible() and win.view is not None and win.view.root == real_project
+    assert len(win.view.model.segments) == 5 and "lecture.avdub" in win.windowTitle()
+    win.jobs.wait_all(10)
 
 
 def test_export_dialog_request(qtbot):
