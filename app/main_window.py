@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (
 from app.export_dialog import ExportDialog, ExportRequest
 from app.jobs_controller import JobRecord, JobsController
 from app.jobs_panel import JobsPanel
+from app.menus import STAGE_SHORTCUTS, build_menus
 from app.pipeline_panel import PipelinePanel
-from app.project_view import NUDGE_S, ProjectView
+from app.project_view import ProjectView
 from app.recovery import recovered_project
 from app.speakers_panel import SpeakersPanel
 from app.undo_commands import ReplaceProjectCommand
@@ -36,10 +37,6 @@ from engine.regenerate import DEFAULT_STEPS, regenerate_segments
 from engine.stage_job import run_stage_job
 from engine.waveform import envelope_job, load_envelope
 
-# Stage actions in pipeline order; Ctrl+digit runs them (export has its own dialog).
-STAGE_SHORTCUTS = {Stage.TRANSCRIBE: "Ctrl+1", Stage.TRANSLATE: "Ctrl+2", Stage.SPEAK: "Ctrl+3",
-                   Stage.FIT: "Ctrl+4", Stage.TRACK: "Ctrl+5", Stage.TRAIN: "Ctrl+6",
-                   Stage.LIPSYNC: "Ctrl+7", Stage.RENDER: "Ctrl+8"}
 WAVEFORM_CACHE = "waveform-{fingerprint}.npz"
 
 
@@ -102,74 +99,7 @@ class MainWindow(QMainWindow):
         return act
 
     def _build_menus(self) -> None:
-        bar = self.menuBar()
-        m = bar.addMenu(self.tr("&File"))
-        m.setObjectName("menu_file")
-        self.act_new = self._action(m, self.tr("&New from video…"), self.new_from_video_dialog, QKeySequence.StandardKey.New, "act_new", False)
-        self.act_open = self._action(m, self.tr("&Open project…"), self.open_project_dialog, QKeySequence.StandardKey.Open, "act_open", False)
-        self.act_save = self._action(m, self.tr("&Save"), self.save, QKeySequence.StandardKey.Save, "act_save")
-        self.act_export = self._action(m, self.tr("&Export…"), self.export_dialog, "Ctrl+E", "act_export")
-        m.addSeparator()
-        self._action(m, self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit, needs_project=False)
-
-        m = bar.addMenu(self.tr("&Edit"))
-        self.act_undo = self._action(m, self.tr("&Undo"), lambda: self.view and self.view.undo.undo(), QKeySequence.StandardKey.Undo, "act_undo")
-        self.act_redo = self._action(m, self.tr("&Redo"), lambda: self.view and self.view.undo.redo(), QKeySequence.StandardKey.Redo, "act_redo")
-        m.addSeparator()
-        self._action(m, self.tr("Edit &translation"), lambda: self._v().begin_edit_target(), "E", "act_edit_target")
-        self._action(m, self.tr("&Accept segment"), self.accept_and_next, "A", "act_accept")
-        self._action(m, self.tr("&Split at playhead"), lambda: self._v().split_at_playhead(), "S", "act_split")
-        self._action(m, self.tr("&Merge with next"), lambda: self._v().merge_with_next(), "M", "act_merge")
-        self._action(m, self.tr("Set s&peaker…"), self.set_speaker_dialog, "Ctrl+P", "act_speaker")
-        t = m.addMenu(self.tr("Timing (keyboard drags)"))
-        for text, edge, delta, key in (
-                (self.tr("Start earlier"), "start", -NUDGE_S, "Alt+Left"), (self.tr("Start later"), "start", NUDGE_S, "Alt+Right"),
-                (self.tr("End earlier"), "end", -NUDGE_S, "Alt+Shift+Left"), (self.tr("End later"), "end", NUDGE_S, "Alt+Shift+Right"),
-                (self.tr("Move segment earlier"), "body", -NUDGE_S, "Ctrl+Alt+Left"),
-                (self.tr("Move segment later"), "body", NUDGE_S, "Ctrl+Alt+Right")):
-            self._action(t, text, lambda e=edge, d=delta: self._v().nudge(e, d), key)
-        self._action(t, self.tr("Start at playhead"), lambda: self._v().edge_to_playhead("start"), "[")
-        self._action(t, self.tr("End at playhead"), lambda: self._v().edge_to_playhead("end"), "]")
-
-        m = bar.addMenu(self.tr("&Play"))
-        self._action(m, self.tr("Play / pause"), lambda: self._v().player.toggle_play(), "Space", "act_play")
-        self._action(m, self.tr("Loop segment (with pre/post-roll)"), self.loop_current, "Shift+Space", "act_loop")
-        self._action(m, self.tr("A/B: original ↔ dub"), lambda: self._v().player.toggle_mode(), "B", "act_ab")
-        self._action(m, self.tr("Play dubbed take alone"), self.play_take, "T", "act_take")
-        m.addSeparator()
-        self._action(m, self.tr("Shuttle back (J)"), lambda: self._v().player.shuttle_reverse(), "J")
-        self._action(m, self.tr("Stop (K)"), lambda: self._v().player.pause(), "K")
-        self._action(m, self.tr("Shuttle forward (L)"), lambda: self._v().player.shuttle_forward(), "L")
-        m.addSeparator()
-        self._action(m, self.tr("Next segment"), lambda: self._v().step(1), "N", "act_next")
-        self._action(m, self.tr("Previous segment"), lambda: self._v().step(-1), "P", "act_prev")
-
-        m = bar.addMenu(self.tr("&Run"))
-        self.stage_actions: dict[Stage, QAction] = {}
-        for spec in STAGES:
-            if spec.stage in STAGE_SHORTCUTS:
-                self.stage_actions[spec.stage] = self._action(
-                    m, self.tr(spec.title), lambda s=spec.stage: self.run_stage(s), STAGE_SHORTCUTS[spec.stage],
-                    f"act_stage_{spec.stage.value}")
-        m.addSeparator()
-        self._action(m, self.tr("&Regenerate segment (speak + fit)"), self.regenerate_selected, "R", "act_regenerate")
-        self._action(m, self.tr("Re-&fit segment"), lambda: self.regenerate_selected(("fit",)), "Shift+F", "act_refit")
-        self._action(m, self.tr("Re-&lipsync segment"), lambda: self.regenerate_selected(("lipsync",)), "Shift+Y", "act_relipsync")
-        self._action(m, self.tr("Regenerate all &stale"), self.regenerate_stale, "Shift+R", "act_regenerate_stale")
-        self._action(m, self.tr("&Cancel job"), self.jobs_panel.cancel_current, "Ctrl+.", "act_cancel_job", False)
-
-        m = bar.addMenu(self.tr("&View"))
-        self._action(m, self.tr("Zoom in"), lambda: self._v().timeline.zoom(0.5), QKeySequence.StandardKey.ZoomIn, "act_zoom_in")
-        self._action(m, self.tr("Zoom out"), lambda: self._v().timeline.zoom(2.0), QKeySequence.StandardKey.ZoomOut, "act_zoom_out")
-        self._action(m, self.tr("Whole lecture"), lambda: self._v().timeline.show_span(0, self._v().model.duration), "Ctrl+0")
-        self._action(m, self.tr("Scroll back"), lambda: self._v().timeline.scroll(-0.5), "Alt+PgUp")
-        self._action(m, self.tr("Scroll forward"), lambda: self._v().timeline.scroll(0.5), "Alt+PgDown")
-        m.addSeparator()
-        for dock in (self.jobs_dock, self.history_dock, self.speakers_dock, self.pipeline_dock):
-            m.addAction(dock.toggleViewAction())
-
-        m = bar.addMenu(self.tr("&Help"))
-        self._action(m, self.tr("&Keyboard shortcuts"), self.show_shortcuts, "F1", "act_shortcuts", False)
+        build_menus(self)
 
     def _v(self) -> ProjectView:
         if self.view is None:

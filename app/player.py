@@ -11,7 +11,6 @@ second player follows the whole track instead.
 from __future__ import annotations
 
 import enum
-from pathlib import Path
 
 from PySide6.QtCore import QObject, QRectF, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QColor, QImage, QPainter

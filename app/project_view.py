@@ -22,7 +22,7 @@ from app.segment_table import Column, SegmentTable, fmt_time
 from app.timeline import TimelineView
 from app.timeline.snapping import MIN_SEGMENT_S
 from app.undo_commands import (
-    EditSegmentCommand, MoveSegmentCommand, SetSegmentsCommand, SpeakersCommand, merge_segments,
+    EditSegmentCommand, MoveSegmentCommand, ReplaceSegmentsCommand, SetSegmentsCommand, SpeakersCommand, merge_segments,
     new_drag_token, split_segment,
 )
 from engine.project.model import Project, Segment, SegmentFlag, Speaker
@@ -244,8 +244,6 @@ class ProjectView(QWidget):
             updated.append(dataclasses.replace(cur, takes=takes, current_take_id=new.current_take_id,
                                                flags=(cur.flags - {SegmentFlag.OVERFLOW}) | (new.flags & {SegmentFlag.OVERFLOW})))
         if updated:
-            from app.undo_commands import ReplaceSegmentsCommand
-
             label = self.tr("Regenerate {n} segment(s)").format(n=len(updated))
             self.undo.push(ReplaceSegmentsCommand(self.model, updated, label))
 

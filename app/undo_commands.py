@@ -17,10 +17,10 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QUndoCommand
 
 from app.project_model import ProjectModel
+from app.timeline.snapping import MIN_SEGMENT_S
 from engine.project.model import Project, Segment, Speaker, new_id
 
 MERGE_MOVE = 1001
-MIN_SEGMENT_S = 0.1  # shorter than a syllable: never a useful segment
 _drag_tokens = itertools.count(1)
 
 
