@@ -38,6 +38,7 @@ from engine.stage_job import run_stage_job
 from engine.waveform import envelope_job, load_envelope
 
 WAVEFORM_CACHE = "waveform-{fingerprint}.npz"
+JOBS_LOG = "jobs.log"  # in backups/: every job's log, appended when it ends
 
 
 def snapshot(project: Project) -> Project:
@@ -281,12 +282,24 @@ class MainWindow(QMainWindow):
 
     def _job_finished(self, job_id: str) -> None:
         job = self.jobs.jobs[job_id]
+        self._keep_log(job)
         if job.state is JobState.FAILED:
             self.show_error(self.tr("{title} failed").format(title=job.title), job.error or "")
         elif job.state is JobState.CANCELLED:
             self.statusBar().showMessage(self.tr("{title}: cancelled; nothing was changed.").format(title=job.title), 6000)
         else:
             self.statusBar().showMessage(self.tr("{title}: done.").format(title=job.title), 4000)
+
+    def _keep_log(self, job: JobRecord) -> None:
+        """Append the job's log to backups/jobs.log: it outlives the job and the session."""
+        if self.view is None:
+            return
+        try:
+            path = self.view.model.folder.backups_dir / JOBS_LOG
+            with path.open("a", encoding="utf-8") as f:
+                f.write("\n".join(job.log) + "\n")
+        except OSError:
+            pass  # the in-window log still has it; a read-only project must stay usable
 
     def show_error(self, title: str, message: str) -> None:
         """A non-modal error box: the project stays editable behind it."""

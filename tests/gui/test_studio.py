@@ -204,6 +204,7 @@ def test_unbuilt_stage_fails_cleanly(qtbot, window: MainWindow):
     assert "not built yet" in job.error and "transcribe" in job.error
     assert window.last_error == job.error
     assert any("not built yet" in line for line in job.log)
+    assert "not built yet" in (view.model.folder.backups_dir / "jobs.log").read_text()
     assert view.model.segments == before
     view.edit_target(before[1].id, "Todavía editable.")
     assert view.model.segment(before[1].id).target_text == "Todavía editable."
@@ -259,3 +260,18 @@ def test_shared_edge_follows_drag_direction_and_click_seeks(qtbot, window: MainW
     qtbot.mouseClick(tl.viewport(), Qt.MouseButton.LeftButton, pos=tl.mapFromScene(vb.mapViewToScene(QPointF(10.0, 3.4))))
     assert seen and seen[-1] == pytest.approx(10.0, abs=0.05)
     assert tl.playhead_time() == pytest.approx(10.0, abs=0.05)
+
+
+def test_regenerate_all_stale(qtbot, window: MainWindow):
+    view = window.view
+    a, b = view.model.segments[0].id, view.model.segments[4].id
+    view.edit_target(a, "Mi mejor ejemplo fue la peluquería.")
+    view.edit_target(b, "de pie y señaló mi cabeza.")
+    assert {s.id for s in view.model.project.stale_segments()} == {a, b}
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_R, Qt.KeyboardModifier.ShiftModifier)
+    job = next(j for j in window.jobs.jobs.values() if j.name == "regenerate")
+    wait_job(qtbot, window, job)
+    assert job.state is JobState.DONE, job.error
+    assert view.model.project.stale_segments() == []
+    assert view.undo.undoText() == "Regenerate 2 segment(s)"
