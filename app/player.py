@@ -57,10 +57,13 @@ class FrameView(QWidget):
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             p.drawImage(QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h), self.image)
         if self.caption:
+            flags = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap
+            box = self.rect().adjusted(10, 0, -10, 0)
+            need = p.fontMetrics().boundingRect(box, int(flags), self.caption).height() + 10
+            band = self.rect().adjusted(0, self.height() - min(need, self.height() // 3), 0, 0)
+            p.fillRect(band, QColor(0, 0, 0, 160))
             p.setPen(QColor("#ffffff"))
-            p.fillRect(0, self.height() - 26, self.width(), 26, QColor(0, 0, 0, 150))
-            p.drawText(self.rect().adjusted(8, 0, -8, -5), Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignHCenter,
-                       self.caption)
+            p.drawText(band.adjusted(10, 0, -10, 0), int(flags), self.caption)
         p.end()
 
 

@@ -109,6 +109,10 @@ class ProjectView(QWidget):
     def _on_position(self, t: float) -> None:
         self.timeline.set_playhead(t)
         seg = self.model.segment_at(t)
+        following = self.player.playing and self.player.loop is None
+        editing = self.table.state() == self.table.State.EditingState
+        if following and not editing and seg is not None and seg.id != self.current_id:
+            self.set_current(seg.id)  # the table and timeline follow playback
         self.frame.caption = "" if seg is None else (
             seg.target_text if self.player.mode.value == "B" else seg.source_text)
         self._update_transport()
