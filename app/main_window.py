@@ -161,7 +161,7 @@ class MainWindow(QMainWindow):
 
     def _set_project(self, folder: ProjectFolder, project: Project) -> None:
         if self.view is not None:
-            self.view.autosaver.write_now()
+            self.view.autosaver.write_now(wait=True)
             self.view.player.pause()
             self.view.deleteLater()
         fps = 25.0
@@ -189,6 +189,7 @@ class MainWindow(QMainWindow):
 
     def save(self) -> bool:
         view = self._v()
+        view.autosaver.before_save()
         try:
             save_project(view.model.folder, view.model.project)
         except AvdubError as exc:
@@ -202,7 +203,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         # Unsaved edits go to the autosave sidecar; the next open offers to restore them.
         if self.view is not None:
-            self.view.autosaver.write_now()
+            self.view.autosaver.write_now(wait=True)
             self.view.player.pause()
         for job in self.jobs.running():
             self.jobs.cancel(job.id)

@@ -104,6 +104,7 @@ class SegmentLane(LaneItem):
         self.font = QFont()
         self.font.setPointSize(8)
         self._cache: tuple[np.ndarray, np.ndarray, list[int], list[str], list[str]] | None = None
+        self._pos: dict[str, int] = {}
         self._palette = self._make_palette()
 
     def _make_palette(self) -> list[tuple[QBrush, QPen]]:
@@ -124,32 +125,52 @@ class SegmentLane(LaneItem):
         self._cache = None
         self.update()
 
+    def _entry(self, seg) -> tuple[float, float, int, str] | None:
+        """(start, end, colour code, label) of ``seg`` in this lane, or None when not shown."""
+        if self.kind == "source":
+            return seg.start, seg.end, 0, seg.source_text
+        if seg.speaker_id != self.speaker_id:
+            return None
+        take = seg.current_take
+        if take is None:
+            return None
+        s0 = seg.slot[0]
+        r = take.fit_ratio
+        code = 0 if r is None else 1 if r <= 1.0 else 2 if r <= 1.15 else 3
+        if take.made_from_revision < seg.revision:
+            code += 4
+        return s0, s0 + take.duration / max(take.stretch, 1e-3), code, seg.target_text
+
     def _build(self) -> tuple[np.ndarray, np.ndarray, list[int], list[str], list[str]]:
         starts, ends, codes, labels, ids = [], [], [], [], []
         for seg in self.model.segments:
-            if self.kind == "source":
-                starts.append(seg.start)
-                ends.append(seg.end)
-                codes.append(0)
-                labels.append(seg.source_text)
+            entry = self._entry(seg)
+            if entry is not None:
+                starts.append(entry[0])
+                ends.append(entry[1])
+                codes.append(entry[2])
+                labels.append(entry[3])
                 ids.append(seg.id)
-                continue
-            if seg.speaker_id != self.speaker_id:
-                continue
-            take = seg.current_take
-            if take is None:
-                continue
-            s0 = seg.slot[0]
-            r = take.fit_ratio
-            code = 0 if r is None else 1 if r <= 1.0 else 2 if r <= 1.15 else 3
-            if take.made_from_revision < seg.revision:
-                code += 4
-            starts.append(s0)
-            ends.append(s0 + take.duration / max(take.stretch, 1e-3))
-            codes.append(code)
-            labels.append(seg.target_text)
-            ids.append(seg.id)
+        self._pos = {sid: i for i, sid in enumerate(ids)}
         return np.asarray(starts, np.float64), np.asarray(ends, np.float64), codes, labels, ids
+
+    def segments_changed(self, changed: list[str]) -> None:
+        """Patch the cache for a few changed segments (a drag step): O(changed), not O(segments)."""
+        if self._cache is None:
+            return self.update()
+        starts, ends, codes, labels, _ids = self._cache
+        for sid in changed:
+            entry = self._entry(self.model.segment(sid))
+            i = self._pos.get(sid)
+            if (entry is None) != (i is None):
+                return self.invalidate()  # appears in or leaves this lane
+            if entry is None:
+                continue
+            s = entry[0]
+            if (i > 0 and starts[i - 1] > s) or (i + 1 < len(starts) and starts[i + 1] < s):
+                return self.invalidate()  # the order changed
+            starts[i], ends[i], codes[i], labels[i] = entry
+        self.update()
 
     def paint(self, painter: QPainter, *_args) -> None:
         if self._cache is None:

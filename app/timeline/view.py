@@ -119,7 +119,7 @@ class TimelineView(pg.PlotWidget):
         self.scene().sigMouseClicked.connect(self._scene_clicked)
         self.lanes: list[pg.GraphicsObject] = []
         self.build_lanes()
-        model.segments_changed.connect(self._repaint_lanes)
+        model.segments_changed.connect(self._segments_changed)
         model.segments_reset.connect(self._repaint_lanes)
         model.speakers_changed.connect(self.build_lanes)
         model.project_replaced.connect(self.build_lanes)
@@ -166,6 +166,11 @@ class TimelineView(pg.PlotWidget):
                 lane.invalidate()
             else:
                 lane.update()
+
+    def _segments_changed(self, ids: list) -> None:
+        for lane in self.lanes:
+            if isinstance(lane, SegmentLane):
+                lane.segments_changed(ids)
 
     def set_envelope(self, lo: np.ndarray, hi: np.ndarray, rate: int, silences: np.ndarray, peak: float) -> None:
         self.wave.set_envelope(lo, hi, rate, peak)
