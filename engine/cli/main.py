@@ -18,6 +18,7 @@ from engine.errors import AvdubError
 COMMAND_MODULES = (
     "engine.cli.project_cmds",
     "engine.cli.models_cmds",
+    "engine.cli.lipsync_cmds",
 )
 
 
