@@ -28,6 +28,15 @@ from engine.lipsync.model import LipSyncModel
 BUFFER_FRAMES = 10  # context frames generated and dropped on each side of a chunk
 
 
+def split_chunks(num_frames: int, max_frames: int) -> list[range]:
+    """Split a track of ``num_frames`` into ⌈num_frames / max_frames⌉ nearly equal chunks (§3.2.1)."""
+    if max_frames < 1:
+        raise ValueError("max_frames must be positive")
+    count = -(-num_frames // max_frames) if num_frames > 0 else 0
+    bounds = [round(k * num_frames / count) for k in range(count + 1)] if count else [0]
+    return [range(a, b) for a, b in zip(bounds, bounds[1:])]
+
+
 class WithAudio:
     """A WindowSource with its audio replaced (e.g. by the dub track, 16 kHz mono, same clock)."""
 
@@ -54,6 +63,8 @@ def generate_chunk(model: LipSyncModel, source: WindowSource, frames: range, ref
     cfg = model.config
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model.eval()
+    if frames.start < 0 or frames.stop > source.num_frames or len(frames) == 0 or frames.step != 1:
+        raise ValueError(f"frames {frames} are not a non-empty run inside the track's {source.num_frames} frames")
     if len(references) != cfg.num_references:
         raise ValueError(f"{len(references)} references given, the model takes {cfg.num_references}")
     lo, hi = max(0, frames.start - buffer), min(source.num_frames, frames.stop + buffer)

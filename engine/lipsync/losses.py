@@ -39,7 +39,7 @@ def landmark_loss(predicted: torch.Tensor, target: torch.Tensor, valid: torch.Te
     """predicted/target (B, T, K, 2), valid (B, T) bool → mean squared error over valid frames."""
     assert predicted.shape == target.shape and valid.shape == predicted.shape[:2]
     if not bool(valid.any()):
-        return predicted.sum() * 0.0  # keeps the graph (DDP needs every parameter used)
+        return predicted.sum() * 0.0 + 0.0  # keeps the graph (DDP needs every parameter used); +0.0: no "-0"
     err = ((predicted.float() - target.float()) ** 2).sum(-1).mean(-1)  # (B, T)
     return err[valid].mean()
 

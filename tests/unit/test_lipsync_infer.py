@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine.lipsync.infer import WithAudio, generate_chunk
+from engine.lipsync.infer import WithAudio, generate_chunk, split_chunks
 from engine.lipsync.model import LipSyncModel
 from engine.lipsync.synthetic import SyntheticTalkingHead
 from tests.conftest import media_file
@@ -31,6 +31,15 @@ def test_chunk_frames_only_at_256(model):
     assert np.array_equal(out[25][mask], src.crop(25)[mask])
 
 
+def test_split_chunks_nearly_equal_and_bounded():
+    chunks = split_chunks(1000, 300)
+    assert len(chunks) == 4 and all(len(c) <= 300 for c in chunks)
+    assert {len(c) for c in chunks} == {250}
+    assert [f for c in split_chunks(1001, 300) for f in c] == list(range(1001))
+    assert max(len(c) for c in split_chunks(1001, 300)) - min(len(c) for c in split_chunks(1001, 300)) <= 1
+    assert split_chunks(0, 10) == [] and split_chunks(5, 10) == [range(0, 5)]
+
+
 def test_batching_does_not_change_the_result(model):
     """Each batch carries the temporal network's context, so results match whatever the batch size."""
     src = SyntheticTalkingHead(50, num_references=TINY.num_references)
@@ -51,6 +60,8 @@ def test_other_audio_changes_the_mouths(model):
     assert np.mean([np.abs(own[i].astype(int) - dub[i].astype(int)).mean() for i in frames]) > 0.01
     with pytest.raises(ValueError):
         generate_chunk(model, src, frames, refs[:-1])
+    with pytest.raises(ValueError):
+        generate_chunk(model, src, range(35, 45), refs)
 
 
 def test_real_clip_source_reads_crops_audio_and_references():
