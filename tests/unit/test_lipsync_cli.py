@@ -59,3 +59,23 @@ def test_train_needs_face_tracks(tmp_path, capsys):
     assert main(["train", str(folder.root)]) == 1
     err = capsys.readouterr().err
     assert "no face tracks" in err and "--until track" in err
+
+
+@pytest.mark.slow
+def test_pretrain_under_torchrun_with_two_cpu_ranks(corpus, tmp_path):
+    """The DDP path: two gloo ranks on CPU, DistributedSampler shards, rank 0 writes the checkpoint."""
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "ddp.ckpt"
+    repo = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(repo))
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
+           "-m", "engine.cli.main", "pretrain", str(corpus), "--out", str(out), "--preset", "tiny",
+           "--steps", "2", "--batch-size", "1", "--device", "cpu", "--threads", "1", "--json"]
+    proc = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    summaries = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert len(summaries) == 1 and summaries[0]["step"] == 2  # only rank 0 reports
+    assert torch.load(out, weights_only=True)["meta"]["world_size"] == 2
