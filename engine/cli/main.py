@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "engine.cli.export_cmds",
     "engine.cli.speech_cmds",
     "engine.cli.faces_cmds",
+    "engine.cli.lipsync_cmds",
 )
 
 

@@ -1,0 +1,119 @@
+"""A :class:`~engine.lipsync.data.WindowSource` over a talking-head clip with a fixed crop box.
+
+A stand-in for the face pipeline, for footage that is already a steady close-up (such as the
+256×256 test clips): every frame is cut at the same square box (OpenCV decode, resampled to
+the 256×256 template), so there is no tracking and no landmark information (the landmark loss
+is off for such a source). The loss mask is the mouth rectangle grown by ``LOSS_MARGIN`` and
+feathered. References are chosen by K-means (10 clusters) over small grey thumbnails of the
+mouth region of the reference pool (e.g. the training part of the clip): for each cluster,
+the member closest to its centre that is not in the window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from engine.errors import MediaError
+from engine.lipsync.config import CROP_SIZE, MOUTH_RECT
+from engine.lipsync.masks import rect_pixels
+from engine.lipsync.mel import SAMPLE_RATE, array_span
+from engine.media.audio import decode_audio
+
+LOSS_MARGIN = 0.03  # crop fractions the loss mask extends beyond the mouth rectangle
+THUMB = 16  # px: mouth thumbnails for reference clustering
+
+
+class ClipWindowSource:
+    def __init__(self, path: Path, box: tuple[int, int, int] | None = None, language: str = "",
+                 num_references: int = 10, reference_pool: range | None = None, max_frames: int | None = None):
+        """``box`` = (x, y, size) in source pixels (default: the centred largest square)."""
+        self.path, self.language, self.num_references = Path(path), language, num_references
+        cap = cv2.VideoCapture(str(path))
+        if not cap.isOpened():
+            raise MediaError(f"cannot open {path}")
+        self.fps = float(cap.get(cv2.CAP_PROP_FPS)) or 25.0
+        frames = []
+        try:
+            while max_frames is None or len(frames) < max_frames:
+                ok, bgr = cap.read()
+                if not ok:
+                    break
+                if box is None:
+                    h, w = bgr.shape[:2]
+                    s = min(h, w)
+                    box = ((w - s) // 2, (h - s) // 2, s)
+                x, y, s = box
+                face = bgr[y:y + s, x:x + s]
+                if face.shape[:2] != (s, s):
+                    raise MediaError(f"crop box {box} leaves the {bgr.shape[1]}×{bgr.shape[0]} frame of {path}")
+                interp = cv2.INTER_AREA if s > CROP_SIZE else cv2.INTER_CUBIC
+                frames.append(cv2.cvtColor(cv2.resize(face, (CROP_SIZE, CROP_SIZE), interpolation=interp),
+                                           cv2.COLOR_BGR2RGB))
+        finally:
+            cap.release()
+        if not frames:
+            raise MediaError(f"no video frames could be read from {path}")
+        self.box = box
+        self.frames = np.stack(frames)  # (F, 256, 256, 3) uint8
+        self.samples = decode_audio(self.path, SAMPLE_RATE)
+        self._span = array_span(self.samples)
+        self._mask = self._make_loss_mask()
+        self._clusters = self._cluster(reference_pool or range(len(frames)))
+
+    def choose_references_from(self, pool: range) -> None:
+        """Draw references only from ``pool`` (e.g. the training frames)."""
+        self._clusters = self._cluster(pool)
+
+    @property
+    def num_frames(self) -> int:
+        return len(self.frames)
+
+    def crop(self, i: int) -> np.ndarray:
+        return self.frames[i]
+
+    def landmarks(self, i: int) -> None:
+        return None
+
+    def loss_mask(self, i: int) -> np.ndarray:
+        return self._mask
+
+    def frame_time(self, i: int) -> float:
+        return i / self.fps
+
+    def audio(self, start: int, length: int) -> np.ndarray:
+        return self._span(start, length)
+
+    def reference_indices(self, window: range) -> Sequence[int]:
+        picks = []
+        for members in self._clusters:  # members sorted by distance to the cluster centre
+            choice = next((m for m in members if m not in window and m not in picks), None)
+            if choice is None:  # the whole cluster lies in the window: take any other frame
+                choice = next(m for c in self._clusters for m in c if m not in window and m not in picks)
+            picks.append(choice)
+        return picks
+
+    def _make_loss_mask(self) -> np.ndarray:
+        x1, y1, x2, y2 = MOUTH_RECT
+        m = LOSS_MARGIN
+        px = rect_pixels(CROP_SIZE, (max(0, x1 - m), max(0, y1 - m), min(1, x2 + m), min(1, y2 + m)))
+        mask = np.zeros((CROP_SIZE, CROP_SIZE), np.float32)
+        mask[px[1]:px[3], px[0]:px[2]] = 1.0
+        return cv2.GaussianBlur(mask, (0, 0), 3)
+
+    def _cluster(self, pool: range) -> list[list[int]]:
+        from sklearn.cluster import KMeans  # deferred: sklearn import is slow
+
+        x1, y1, x2, y2 = rect_pixels(CROP_SIZE, MOUTH_RECT)
+        idx = np.array(list(pool))
+        if len(idx) < self.num_references + 1:
+            raise MediaError(f"{self.path}: too few frames ({len(idx)}) to choose {self.num_references} references")
+        feats = np.stack([cv2.resize(cv2.cvtColor(self.frames[i, y1:y2, x1:x2], cv2.COLOR_RGB2GRAY),
+                                     (THUMB, THUMB), interpolation=cv2.INTER_AREA).ravel() for i in idx]) / 255.0
+        km = KMeans(n_clusters=self.num_references, n_init=4, random_state=0).fit(feats)
+        dist = np.linalg.norm(feats - km.cluster_centers_[km.labels_], axis=1)
+        return [[int(i) for i in idx[km.labels_ == c][np.argsort(dist[km.labels_ == c])]]
+                for c in range(self.num_references)]

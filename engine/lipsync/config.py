@@ -1,0 +1,126 @@
+"""Configuration of the lip-sync model and its training: one frozen dataclass, named presets.
+
+``paper`` is the network of the paper's appendix A (256 px, encoder widths
+16→32→64→128→256→256→512→512→512, 10 references, 9-frame windows) for a data-centre GPU;
+``fast`` keeps 256 px (crops are pasted at 256) with half the widths for a consumer GPU;
+``cpu`` works at 128 px with narrow layers so that fine-tuning on two CPU cores takes minutes.
+The encoder has one stride-1 block followed by log2(resolution) stride-2 blocks, so that the
+bottleneck is always 1×1: ``len(channels) == log2(resolution) + 1`` (9 blocks at 256 px).
+A config is stored in every checkpoint as a plain dict (:meth:`to_dict` / :meth:`from_dict`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from engine.languages import LANGUAGE_NAMES
+
+# The mouth rectangle of the paper (appendix A), as fractions of the aligned crop:
+# left, top, right, bottom. It hides the mouth *and* the context around it (§3.1.2, rule 2).
+MOUTH_RECT = (0.08, 0.28, 0.92, 0.95)
+CROP_SIZE = 256  # px: the aligned template crop the face pipeline produces and pastes back
+NUM_LANDMARKS = 13  # jaw + mouth landmarks regressed by the landmark head (§3.1.5)
+
+# Language ids: 0 is "unknown", then the languages avdub knows, in a fixed (sorted) order so
+# that ids stay stable across versions as long as languages are only appended.
+LANGUAGES: tuple[str, ...] = ("",) + tuple(sorted(LANGUAGE_NAMES))
+
+
+def language_id(code: str | None) -> int:
+    """The embedding index of an ISO 639-1 code; unknown codes map to 0."""
+    try:
+        return LANGUAGES.index(code or "")
+    except ValueError:
+        return 0
+
+
+@dataclass(frozen=True)
+class LipSyncConfig:
+    name: str = "paper"
+    resolution: int = 256  # px of the square model input/output
+    channels: tuple[int, ...] = (16, 32, 64, 128, 256, 256, 512, 512, 512)  # encoder block widths
+    embed_dim: int = 512  # per-frame joint embedding (temporal network width)
+    num_references: int = 10  # N reference crops per window (K-means clusters)
+    window: int = 9  # frames per training window
+    temporal_layers: int = 2
+    temporal_kernel: int = 3
+    # Audio: log-mel at 100 Hz, 24 frames (240 ms) centred on each video frame.
+    mel_bins: int = 80
+    mel_frames: int = 24
+    audio_channels: tuple[int, ...] = (128, 512)  # the two residual Conv1D blocks (k=5, stride 2)
+    audio_skip_ratio: int = 4  # decoder audio features per level: channels[k] // ratio
+    num_languages: int = len(LANGUAGES)
+    language_dim: int = 16
+    num_landmarks: int = NUM_LANDMARKS
+    mouth_rect: tuple[float, float, float, float] = MOUTH_RECT
+    groups: int = 8  # GroupNorm groups (batch-size independent: batches are 1–2 per worker)
+    # Discriminators: base widths; the audio-visual one sees the window at resolution // 4.
+    disc_full_channels: tuple[int, ...] = (32, 64, 128, 256, 256)
+    disc_av_channels: tuple[int, ...] = (32, 64, 128, 256)
+    # Losses and optimisation (§3.1.5).
+    msssim_weight: float = 0.86  # α in L_rec = α·(1 − MS-SSIM) + (1 − α)·L1
+    landmark_weight: float = 100.0
+    gan_weight: float = 1e-4
+    lr_generator: float = 5e-4
+    lr_discriminator: float = 1e-4
+    clip_norm: float = 10.0
+
+    def __post_init__(self) -> None:
+        levels = math.log2(self.resolution)
+        if not levels.is_integer():
+            raise ValueError(f"resolution must be a power of two, got {self.resolution}")
+        if len(self.channels) != int(levels) + 1:
+            raise ValueError(f"{self.resolution} px needs {int(levels) + 1} encoder widths "
+                             f"(1 stride-1 + {int(levels)} stride-2 blocks), got {len(self.channels)}")
+        if self.window < 1 or self.num_references < 1:
+            raise ValueError("window and num_references must be positive")
+        if self.resolution // 4 < 8:
+            raise ValueError("resolution too small for the ¼-resolution discriminator")
+
+    @property
+    def levels(self) -> int:
+        """Encoder blocks = decoder blocks = U-Net levels; level k works at resolution / 2**k."""
+        return len(self.channels)
+
+    @property
+    def audio_skip_channels(self) -> tuple[int, ...]:
+        return tuple(max(4, c // self.audio_skip_ratio) for c in self.channels)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "LipSyncConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known}
+        return cls(**kwargs)
+
+
+PRESETS: dict[str, LipSyncConfig] = {
+    "paper": LipSyncConfig(),
+    "fast": LipSyncConfig(
+        name="fast", channels=(8, 16, 32, 64, 128, 128, 256, 256, 256), embed_dim=256,
+        audio_channels=(128, 256), disc_full_channels=(16, 32, 64, 128, 128), disc_av_channels=(16, 32, 64, 128),
+    ),
+    "cpu": LipSyncConfig(
+        name="cpu", resolution=128, channels=(8, 16, 32, 48, 64, 96, 128, 128), embed_dim=128,
+        audio_channels=(64, 128), language_dim=8, groups=4,
+        disc_full_channels=(16, 32, 48, 64, 64), disc_av_channels=(16, 32, 48),
+    ),
+    # A few-second model for unit tests only.
+    "tiny": LipSyncConfig(
+        name="tiny", resolution=64, channels=(8, 8, 16, 16, 32, 32, 32), embed_dim=32, num_references=3,
+        audio_channels=(16, 32), language_dim=4, groups=4,
+        disc_full_channels=(8, 16, 16, 16), disc_av_channels=(8, 16),
+    ),
+}
+
+
+def preset(name: str) -> LipSyncConfig:
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ValueError(f"unknown lip-sync preset '{name}'; choose one of {', '.join(PRESETS)}") from None

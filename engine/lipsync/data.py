@@ -1,0 +1,163 @@
+"""Training windows on the tensor side, fed by a :class:`WindowSource` per face track.
+
+A window is ``config.window`` (9) consecutive frames of one track with their audio. The crop
+pipeline provides, per track, aligned 256×256 crops, template-space landmarks, loss masks,
+reference frames and audio (:class:`WindowSource`); :class:`WindowDataset` turns a track into
+model-ready tensors and enforces the information-leak rules of paper §3.1.2:
+
+1. the mouth rectangle is hidden in every input frame (here, and again inside the model);
+2. the mask is large enough: a window with a frame whose jaw/mouth landmarks come within
+   ``MASK_MARGIN`` of the rectangle's edge (mouth pixels would show) is never used;
+3. crops are aligned from eye and nose landmarks only — the crop pipeline's duty (its
+   WindowSource must not use lip or chin landmarks to place the crop);
+4. no reference is a frame of the window (checked for every window; a violation raises), and
+   references carry only the pixels inside the mouth rectangle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import cv2
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from engine.errors import AvdubError
+from engine.lipsync.config import CROP_SIZE, LipSyncConfig, language_id
+from engine.lipsync.masks import landmarks_inside, mouth_mask
+from engine.lipsync.mel import mel_windows
+
+MASK_MARGIN = 0.02  # crop fractions (≈ 5 px at 256) between any mouth landmark and the mask edge
+HIDDEN = 0.5  # value of hidden pixels in [0, 1] images (0 after the model's [-1, 1] mapping)
+
+
+class LeakError(AvdubError):
+    """Data that would let the model see the mouth it must generate."""
+
+
+@runtime_checkable
+class WindowSource(Protocol):
+    """One face track, as the crop pipeline delivers it (frame indices are track-relative)."""
+
+    language: str  # ISO 639-1 code of the speech ("" when unknown)
+
+    @property
+    def num_frames(self) -> int: ...
+
+    def crop(self, i: int) -> np.ndarray:
+        """(256, 256, 3) uint8 RGB crop of frame i, aligned to the template by eyes and nose only."""
+
+    def landmarks(self, i: int) -> np.ndarray | None:
+        """(13, 2) float jaw/mouth landmarks of frame i in template pixels, or None when unknown."""
+
+    def loss_mask(self, i: int) -> np.ndarray:
+        """(256, 256) float32 in [0, 1]: the face polygon (slightly larger than the paste mask)."""
+
+    def reference_indices(self, window: range) -> Sequence[int]:
+        """N (config.num_references) frame indices of this track to use as references for the
+        frames in ``window``; none of them may lie in ``window``."""
+
+    def frame_time(self, i: int) -> float:
+        """Presentation time of frame i in seconds on the track's audio clock."""
+
+    def audio(self, start: int, length: int) -> np.ndarray:
+        """(length,) float32 samples at 16 kHz from sample ``start``; silence outside the recording."""
+
+
+def to_tensor(image: np.ndarray, size: int) -> torch.Tensor:
+    """(H, W, 3) uint8 → (3, size, size) float32 in [0, 1] (area-averaged when shrinking)."""
+    if image.shape[0] != size:
+        interp = cv2.INTER_AREA if image.shape[0] > size else cv2.INTER_CUBIC
+        image = cv2.resize(image, (size, size), interpolation=interp)
+    return torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).float() / 255.0
+
+
+def resize_mask(mask: np.ndarray, size: int) -> torch.Tensor:
+    """(H, W) float → (1, size, size) float32."""
+    if mask.shape[0] != size:
+        mask = cv2.resize(mask.astype(np.float32), (size, size), interpolation=cv2.INTER_AREA)
+    return torch.from_numpy(np.ascontiguousarray(mask, dtype=np.float32))[None]
+
+
+class WindowDataset(Dataset):
+    """Windows of one track: item k starts at frame ``starts[k]``.
+
+    ``frames`` limits the windows to part of the track (e.g. the first 80% for training); the
+    references may come from anywhere the source chooses.
+    """
+
+    def __init__(self, source: WindowSource, config: LipSyncConfig, frames: range | None = None,
+                 stride: int = 1, cache_images: bool = False):
+        self.source, self.config = source, config
+        # Resized crops kept as uint8 (R² · 3 bytes a frame): worth it for short tracks on CPU.
+        self._cache: dict[int, torch.Tensor] | None = {} if cache_images else None
+        frames = frames if frames is not None else range(source.num_frames)
+        if frames.start < 0 or frames.stop > source.num_frames:
+            raise ValueError(f"frames {frames} outside the track's {source.num_frames} frames")
+        t = config.window
+        self.unsafe_frames = self._frames_with_visible_mouth(frames)
+        self.starts = [s for s in range(frames.start, frames.stop - t + 1, stride)
+                       if not any(f in self.unsafe_frames for f in range(s, s + t))]
+        self.rejected_windows = len(range(frames.start, frames.stop - t + 1, stride)) - len(self.starts)
+        r = config.resolution
+        self._mouth = torch.from_numpy(mouth_mask(r, config.mouth_rect))  # (R, R) bool
+        self._language = language_id(source.language)
+
+    def _frames_with_visible_mouth(self, frames: range) -> set[int]:
+        """Rule 2: frames whose mouth landmarks are not well inside the input mask."""
+        unsafe = set()
+        for i in frames:
+            lm = self.source.landmarks(i)
+            if lm is not None and not landmarks_inside(np.asarray(lm) / CROP_SIZE, self.config.mouth_rect,
+                                                       MASK_MARGIN):
+                unsafe.add(i)
+        return unsafe
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def references_for(self, window: range) -> list[int]:
+        """Rule 4: the source's references, checked: N of them, none in the window."""
+        refs = [int(i) for i in self.source.reference_indices(window)]
+        if len(refs) != self.config.num_references:
+            raise LeakError(f"the source gave {len(refs)} references, the model needs {self.config.num_references}")
+        inside = [i for i in refs if i in window]
+        if inside:
+            raise LeakError(f"reference frames {inside} lie inside the window {window.start}–{window.stop - 1}: "
+                            "the model could copy the target's mouth")
+        return refs
+
+    def image(self, i: int) -> torch.Tensor:
+        """(3, R, R) float32 in [0, 1]: crop i at the model's resolution."""
+        if self._cache is None:
+            return to_tensor(self.source.crop(i), self.config.resolution)
+        if i not in self._cache:
+            self._cache[i] = (to_tensor(self.source.crop(i), self.config.resolution) * 255).round().to(torch.uint8)
+        return self._cache[i].float() / 255.0
+
+    def __getitem__(self, k: int) -> dict[str, torch.Tensor]:
+        cfg, src, r = self.config, self.source, self.config.resolution
+        window = range(self.starts[k], self.starts[k] + cfg.window)
+        refs = self.references_for(window)
+        targets = torch.stack([self.image(i) for i in window])  # (T, 3, R, R)
+        inputs = torch.where(self._mouth, torch.full_like(targets, HIDDEN), targets)  # rule 1
+        references = torch.stack([self.image(i) for i in refs])  # (N, 3, R, R)
+        references = torch.where(self._mouth, references, torch.full_like(references, HIDDEN))  # rule 4
+        times = np.array([src.frame_time(i) for i in window])
+        mel = mel_windows(src.audio, times, cfg.mel_bins, cfg.mel_frames)  # (T, F, L)
+        masks = torch.stack([resize_mask(src.loss_mask(i), r) for i in window])  # (T, 1, R, R)
+        landmarks = torch.zeros(cfg.window, cfg.num_landmarks, 2)
+        valid = torch.zeros(cfg.window, dtype=torch.bool)
+        for j, i in enumerate(window):
+            lm = src.landmarks(i)
+            if lm is not None:
+                landmarks[j] = torch.as_tensor(np.asarray(lm, dtype=np.float32) / CROP_SIZE)
+                valid[j] = True
+        return {
+            "inputs": inputs, "references": references, "mel": mel, "targets": targets, "loss_mask": masks,
+            "landmarks": landmarks, "landmarks_valid": valid,
+            "language": torch.tensor(self._language, dtype=torch.long),
+            "frames": torch.tensor(list(window)), "reference_frames": torch.tensor(refs),
+        }

@@ -1,0 +1,100 @@
+"""Inference: generate mouth crops for a chunk of a face track, for any audio.
+
+A chunk of frames is extended by up to ``BUFFER_FRAMES`` (10) frames on each side so that
+its first and last frames see audio and motion context (paper §3.2.1); the buffer frames are
+generated and then dropped. Frames are processed in batches of consecutive frames with the
+temporal network's context (``model.temporal.radius`` frames) on each side, so memory stays
+bounded for any chunk length and every kept frame gets exactly the context a long sequence
+would give it. The references are encoded once per chunk.
+
+Results are 256×256 RGB uint8 crops in the template space (the model's output upsampled
+bicubically when the preset works at a lower resolution: pasting happens at 256), composited
+into the original crop through the source's loss mask, keyed by track frame index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from engine.lipsync.config import CROP_SIZE, language_id
+from engine.lipsync.data import WindowSource, resize_mask, to_tensor
+from engine.lipsync.mel import array_span, mel_windows
+from engine.lipsync.model import LipSyncModel
+
+BUFFER_FRAMES = 10  # context frames generated and dropped on each side of a chunk
+
+
+def split_chunks(num_frames: int, max_frames: int) -> list[range]:
+    """Split a track of ``num_frames`` into ⌈num_frames / max_frames⌉ nearly equal chunks (§3.2.1)."""
+    if max_frames < 1:
+        raise ValueError("max_frames must be positive")
+    count = -(-num_frames // max_frames) if num_frames > 0 else 0
+    bounds = [round(k * num_frames / count) for k in range(count + 1)] if count else [0]
+    return [range(a, b) for a, b in zip(bounds, bounds[1:])]
+
+
+class WithAudio:
+    """A WindowSource with its audio replaced (e.g. by the dub track, 16 kHz mono, same clock)."""
+
+    def __init__(self, source: WindowSource, samples: np.ndarray):
+        self._source, self._span = source, array_span(samples)
+        self.language = source.language
+
+    def __getattr__(self, name: str):
+        return getattr(self._source, name)
+
+    @property
+    def num_frames(self) -> int:
+        return self._source.num_frames
+
+    def audio(self, start: int, length: int) -> np.ndarray:
+        return self._span(start, length)
+
+
+@torch.no_grad()
+def generate_chunk(model: LipSyncModel, source: WindowSource, frames: range, references: Sequence[int],
+                   language: str | None = None, buffer: int = BUFFER_FRAMES, batch_size: int = 16,
+                   device: torch.device | str | None = None) -> dict[int, np.ndarray]:
+    """Mouth crops for ``frames`` of ``source`` driven by ``source``'s audio: {frame: (256, 256, 3) uint8}."""
+    cfg = model.config
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    model.eval()
+    if frames.start < 0 or frames.stop > source.num_frames or len(frames) == 0 or frames.step != 1:
+        raise ValueError(f"frames {frames} are not a non-empty run inside the track's {source.num_frames} frames")
+    if len(references) != cfg.num_references:
+        raise ValueError(f"{len(references)} references given, the model takes {cfg.num_references}")
+    lo, hi = max(0, frames.start - buffer), min(source.num_frames, frames.stop + buffer)
+    r, radius = cfg.resolution, model.temporal.radius
+    amp = device.type == "cuda"
+    lang = torch.tensor([language_id(language if language is not None else source.language)], device=device)
+    refs = torch.stack([to_tensor(source.crop(i), r) for i in references])[None].to(device)  # (1, N, 3, R, R)
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+        ref_feats = model.encode_references(refs)
+    results: dict[int, np.ndarray] = {}
+    for start in range(lo, hi, batch_size):
+        central = range(start, min(start + batch_size, hi))
+        if not any(i in frames for i in central):
+            continue  # only buffer frames here: they would be dropped anyway
+        ctx = range(max(lo, central.start - radius), min(hi, central.stop + radius))
+        x = torch.stack([to_tensor(source.crop(i), r) for i in ctx])[None].to(device)  # (1, T, 3, R, R)
+        mel = mel_windows(source.audio, np.array([source.frame_time(i) for i in ctx]),
+                          cfg.mel_bins, cfg.mel_frames)[None].to(device)  # (1, T, F, L)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+            out = model(x, mel, lang, reference_features=ref_feats)
+        images = out.images[0].float()  # (T, 3, R, R)
+        if r != CROP_SIZE:
+            images = F.interpolate(images, size=(CROP_SIZE, CROP_SIZE), mode="bicubic", align_corners=False)
+        images = images.clamp(0, 1).cpu()
+        for j, i in enumerate(ctx):
+            if i not in central or i not in frames:
+                continue
+            original = to_tensor(source.crop(i), CROP_SIZE)
+            mask = resize_mask(source.loss_mask(i), CROP_SIZE)
+            blended = mask * images[j] + (1 - mask) * original
+            results[i] = (blended.permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)
+    assert sorted(results) == list(frames), "every requested frame must be generated once"
+    return results
