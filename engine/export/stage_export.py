@@ -5,13 +5,19 @@ where the file system allows, else a copy), subtitles in the source, target and 
 variants as SRT and WebVTT, and audio stems (original, dub, mix) under ``exports/stems/``.
 The project archive is not part of the stage (it is large and on demand: `avdub export
 --archive`).
+
+What is exported can be narrowed per run through ``RunOptions.extra`` (the studio's export
+dialog): ``video`` (bool), ``subtitles`` (formats, e.g. ``["srt"]``), ``subtitle_text``
+(``target``, ``source`` or ``bilingual``), ``stems`` (bool) and ``watermark`` (bool: the
+rendered video must have been made with that setting). Without them everything is exported.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +36,31 @@ def _rendered(ctx: StageContext) -> Path:
     return ctx.folder.exports_dir / RENDERED
 
 
+SUBTITLE_FORMATS = ("srt", "vtt")
+
+
+@dataclass(frozen=True)
+class ExportChoice:
+    """What one run of the stage exports."""
+
+    video: bool = True
+    subtitle_formats: tuple[str, ...] = SUBTITLE_FORMATS
+    subtitle_texts: tuple[str, ...] = ("source", "target", "bilingual")
+    stems: bool = True
+    watermark: bool | None = None  # None: whatever the render used
+
+
+def choice_of(extra: Mapping[str, Any]) -> ExportChoice:
+    formats: Sequence[str] = extra.get("subtitles", SUBTITLE_FORMATS)
+    unknown = set(formats) - set(SUBTITLE_FORMATS)
+    if unknown:
+        raise ProjectError(f"unknown subtitle format(s) {sorted(unknown)}; choose from {list(SUBTITLE_FORMATS)}")
+    texts = (extra["subtitle_text"],) if "subtitle_text" in extra else ExportChoice.subtitle_texts
+    watermark = extra.get("watermark")
+    return ExportChoice(bool(extra.get("video", True)), tuple(formats), tuple(texts), bool(extra.get("stems", True)),
+                        None if watermark is None else bool(watermark))
+
+
 def inputs(ctx: StageContext) -> Mapping[str, Any]:
     rendered = _rendered(ctx)
     dub = ctx.folder.resolve(ctx.project.dub_track) if ctx.project.dub_track else None
@@ -38,13 +69,19 @@ def inputs(ctx: StageContext) -> Mapping[str, Any]:
         "dub": file_fingerprint(dub) if dub is not None and dub.is_file() else None,
         "segments": [(s.id, s.start, s.end, s.source_text, s.target_text) for s in ctx.project.segments],
         "target": ctx.project.target_language,
+        "choice": choice_of(ctx.options.extra),
     }
 
 
-def publish_video(ctx: StageContext) -> Path:
+def publish_video(ctx: StageContext, watermark: bool | None = None) -> Path:
     rendered = _rendered(ctx)
     if not rendered.is_file():
         raise ProjectError(f"no rendered video at {rendered}; run: avdub run {ctx.folder.root} --until render")
+    rendered_with = bool(ctx.project.settings.get("render", {}).get("watermark", True))
+    if watermark is not None and watermark != rendered_with:
+        state = "with" if rendered_with else "without"
+        raise ProjectError(f"the rendered video was made {state} the AI-dubbed watermark; render again with "
+                           f"render.watermark = {str(watermark).lower()} before exporting it")
     out = ctx.folder.exports_dir / f"{base_name(ctx)}.{ctx.project.target_language}.mp4"
     out.unlink(missing_ok=True)
     try:
@@ -54,16 +91,17 @@ def publish_video(ctx: StageContext) -> Path:
     return out
 
 
-def write_subtitles(ctx: StageContext) -> list[Path]:
+def write_subtitles(ctx: StageContext, formats: Sequence[str] = SUBTITLE_FORMATS,
+                    texts: Sequence[str] = ExportChoice.subtitle_texts) -> list[Path]:
     from engine.speech.subtitles import Which, write
 
-    written = []
+    written: list[Path] = []
     if not any(s.source_text.strip() for s in ctx.project.segments):
         return written
-    for which in Which:
+    for which in (Which(t) for t in texts):
         if which is not Which.SOURCE and not any(s.target_text.strip() for s in ctx.project.segments):
             continue
-        for fmt in ("srt", "vtt"):
+        for fmt in formats:
             path = ctx.folder.exports_dir / f"{base_name(ctx)}.{which.value}.{fmt}"
             write(ctx.project, which, path, fmt)
             written.append(path)
@@ -73,11 +111,13 @@ def write_subtitles(ctx: StageContext) -> list[Path]:
 def run(ctx: StageContext) -> None:
     from engine.export.stems import write_stems
 
+    choice = choice_of(ctx.options.extra)
     ctx.report(0, 3, "video")
-    publish_video(ctx)
+    if choice.video:
+        publish_video(ctx, choice.watermark)
     ctx.report(1, 3, "subtitles")
-    write_subtitles(ctx)
+    write_subtitles(ctx, choice.subtitle_formats, choice.subtitle_texts)
     ctx.report(2, 3, "audio stems")
-    if ctx.project.dub_track:
+    if choice.stems and ctx.project.dub_track:
         write_stems(ctx.folder, ctx.project, ctx.folder.exports_dir / "stems", base_name(ctx))
     ctx.report(3, 3, "done")

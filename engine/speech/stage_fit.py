@@ -21,7 +21,7 @@ from engine.media.audio import decode_audio
 from engine.pipeline import StageContext
 from engine.project.model import SegmentFlag
 from engine.speech import DUB_SAMPLE_RATE
-from engine.speech.dubtrack import assemble, duck_mix, stretch
+from engine.speech.dubtrack import assemble, duck_mix, resample, stretch
 from engine.speech.fit import FitItem, plan_fit
 from engine.speech.settings import load_settings, section
 
@@ -37,9 +37,10 @@ def inputs(ctx: StageContext) -> Mapping[str, Any]:
 
 
 def _audio(ctx: StageContext, rel: str) -> np.ndarray:
-    audio, sr = sf.read(ctx.folder.resolve(rel), dtype="float32")
-    assert sr == DUB_SAMPLE_RATE, (rel, sr)
-    return audio
+    """A take as mono float32 at the dub rate (takes made elsewhere, e.g. imported, may differ)."""
+    audio, sr = sf.read(ctx.folder.resolve(rel), dtype="float32", always_2d=True)
+    audio = audio.mean(axis=1)
+    return audio if sr == DUB_SAMPLE_RATE else resample(audio, sr, DUB_SAMPLE_RATE)
 
 
 def run(ctx: StageContext) -> None:
@@ -95,3 +96,14 @@ def run(ctx: StageContext) -> None:
     info["placements"] = {p.segment_id: {"start": p.start, "window": [p.window_start, p.window_end]}
                           for p in placements.values()}
     info["last_fit"] = {"stretched": stretched}
+
+
+def fit_segment(ctx: StageContext, segment_id: str) -> None:
+    """Re-fit after one segment's take changed.
+
+    Fitting is not local: a take may borrow silence from its neighbours and the dub track is
+    one file, so the whole plan is redone. It stays cheap because stretched takes are cached
+    per (take, speed): only the changed take is stretched again.
+    """
+    ctx.project.segment(segment_id)
+    run(ctx)

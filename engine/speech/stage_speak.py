@@ -97,7 +97,8 @@ def _presenter(ctx: StageContext) -> tuple[Path, PitchStats]:
     return entry / "reference.wav", PitchStats(**json.loads((entry / "stats.json").read_text()))
 
 
-def run(ctx: StageContext) -> None:
+def run(ctx: StageContext, only: frozenset[str] | None = None) -> None:
+    """Speak every segment, or only the segments named in ``only`` (the others are untouched)."""
     project = ctx.project
     lang = project.target_language
     info = section(project)
@@ -116,6 +117,8 @@ def run(ctx: StageContext) -> None:
     total = len(project.segments)
     room = room_after([FitItem(s.id, s.start, s.end, 0.0) for s in project.segments], project.source.duration)
     for i, seg in enumerate(project.segments):
+        if only is not None and seg.id not in only:
+            continue
         ctx.report(i, total, f"speaking segment {i + 1}/{total}")
         flags = set(seg.flags) - {SegmentFlag.EMPTY_TRANSLATION, SegmentFlag.UNPRONOUNCEABLE}
         prepared = prepare(seg.target_text, lang)
@@ -184,3 +187,9 @@ def run(ctx: StageContext) -> None:
         project.replace_segment(dataclasses.replace(seg, current_take_id=take.id, flags=frozenset(flags)))
     info["last_speak"] = {"synthesized": synthesized, "reused": reused}
     ctx.report(total, total, f"{synthesized} synthesized, {reused} reused")
+
+
+def speak_segment(ctx: StageContext, segment_id: str) -> None:
+    """Regenerate one segment's take (the studio's per-segment "re-speak")."""
+    ctx.project.segment(segment_id)  # KeyError for an unknown id, before any work
+    run(ctx, only=frozenset({segment_id}))

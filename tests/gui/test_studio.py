@@ -195,28 +195,41 @@ def test_cancel_running_job_leaves_project_unchanged(qtbot, window: MainWindow):
     assert job2.state is JobState.DONE and not view.model.segment(before[0].id).is_stale
 
 
-def test_unbuilt_stage_fails_cleanly(qtbot, window: MainWindow):
+def test_failing_stage_fails_cleanly(qtbot, window: MainWindow):
+    from engine.pipeline import Stage
+
     view = window.view
     before = view.model.segments
-    job = window.run_stage(__import__("engine.pipeline", fromlist=["Stage"]).Stage.TRANSCRIBE)
+    job = window.run_stage(Stage.RENDER)  # this project has no face tracks: render must refuse
     wait_job(qtbot, window, job)
     assert job.state is JobState.FAILED
-    assert "not built yet" in job.error and "transcribe" in job.error
+    assert "face tracks are missing" in job.error and "track" in job.error
     assert window.last_error == job.error
-    assert any("not built yet" in line for line in job.log)
-    assert "not built yet" in (view.model.folder.backups_dir / "jobs.log").read_text()
+    assert any("face tracks are missing" in line for line in job.log)
+    assert "face tracks are missing" in (view.model.folder.backups_dir / "jobs.log").read_text()
     assert view.model.segments == before
+    assert not (view.model.folder.exports_dir / "dubbed.mp4").exists()
     view.edit_target(before[1].id, "Todavía editable.")
     assert view.model.segment(before[1].id).target_text == "Todavía editable."
 
 
-def test_export_reports_missing_stage(qtbot, window: MainWindow):
+def test_export_subtitles_and_missing_video(qtbot, window: MainWindow):
     from app.export_dialog import ExportRequest
 
-    job = window.export(ExportRequest(video=False, subtitles=("srt", "vtt"), subtitle_text="bilingual"))
+    exports = window.view.model.folder.exports_dir
+    job = window.export(ExportRequest(video=True, subtitles=("srt",), subtitle_text="target"))
     wait_job(qtbot, window, job)
-    assert job.state is JobState.FAILED and "export" in job.error and "not built" in job.error
-    assert not any(window.view.model.folder.exports_dir.iterdir())
+    assert job.state is JobState.FAILED and "no rendered video" in job.error
+    assert not exports.exists() or not any(exports.iterdir())  # nothing half-exported
+
+    job = window.export(ExportRequest(video=False, subtitles=("srt", "vtt"), subtitle_text="bilingual", stems=False))
+    wait_job(qtbot, window, job)
+    assert job.state is JobState.DONE, job.error
+    written = sorted(p.name for p in exports.iterdir())
+    assert [n.rsplit(".", 2)[1:] for n in written] == [["bilingual", "srt"], ["bilingual", "vtt"]]
+    seg = window.view.model.segments[0]
+    text = (exports / written[0]).read_text(encoding="utf-8")
+    assert seg.source_text.split()[0] in text and seg.target_text.split()[0] in text
 
 
 def test_speaker_voice_persists(qtbot, window: MainWindow, real_project: Path):
@@ -231,15 +244,21 @@ def test_speaker_voice_persists(qtbot, window: MainWindow, real_project: Path):
     assert doc["project"]["speakers"][0]["voice"]["voice"] == "es+f3"
 
 
-def test_engine_regenerate_reports_unbuilt_speak(qtbot, window: MainWindow):
+def test_engine_regenerate_respeaks_and_refits_one_segment(qtbot, window: MainWindow):
     from engine.regenerate import regenerate_segments
 
-    window.regenerate_function = regenerate_segments  # the engine's own: the speak stage is not built here
-    seg = window.view.model.segments[0]
+    window.regenerate_function = regenerate_segments  # the engine's own speak and fit hooks
+    view = window.view
+    seg, other = view.model.segments[0], view.model.segments[1]
+    view.edit_target(seg.id, "Una frase nueva.")
+    assert view.model.segment(seg.id).is_stale
     job = window.regenerate([seg.id])
     wait_job(qtbot, window, job)
-    assert job.state is JobState.FAILED and "speak" in job.error and "not built" in job.error
-    assert window.view.model.segment(seg.id) == seg
+    assert job.state is JobState.DONE, job.error
+    new = view.model.segment(seg.id)
+    assert not new.is_stale and new.current_take.id != seg.current_take.id
+    assert new.current_take.fit_ratio is not None and new.current_take.fit_ratio > 0
+    assert view.model.segment(other.id) == other
 
 
 def test_shared_edge_follows_drag_direction_and_click_seeks(qtbot, window: MainWindow):
