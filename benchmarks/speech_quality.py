@@ -21,11 +21,9 @@ import argparse
 import dataclasses
 import json
 import os
-import re
 import sys
 import tempfile
 import time
-import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +39,7 @@ from engine.project.model import VoiceSettings  # noqa: E402
 from engine.project.store import create_project, load_project  # noqa: E402
 from engine.speech import DUB_SAMPLE_RATE  # noqa: E402
 from engine.speech.settings import section  # noqa: E402
+from engine.speech.metrics import cer  # noqa: E402
 
 SHARED = Path(os.environ.get("AVDUB_SHARED") or Path(__file__).resolve().parents[2] / "shared")
 CLIPS = ("video/lecture_en_25s.mp4", "video/address_en_26s.mp4")
@@ -50,23 +49,6 @@ TARGETS = {
     "pt": ("bergamot", (("kokoro", "jm_kumo"), ("kokoro", "jf_alpha"), ("espeak-ng", "pt-br"))),
     "es": ("apertium", (("kokoro", "jm_kumo"), ("kokoro", "jf_alpha"), ("espeak-ng", "es"))),
 }
-
-
-def normalize(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
-
-
-def cer(ref: str, hyp: str) -> float:
-    r, h = normalize(ref), normalize(hyp)
-    prev = list(range(len(h) + 1))
-    for i, rc in enumerate(r, 1):
-        cur = [i] + [0] * len(h)
-        for j, hc in enumerate(h, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (rc != hc))
-        prev = cur
-    return prev[-1] / max(1, len(r))
 
 
 def start_offsets_ms(folder, project) -> list[float]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
-import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -13,23 +11,7 @@ from engine.media.probe import probe
 from engine.models.registry import ModelRegistry
 from engine.pipeline import ContextFactory, Stage, plan, run_stages
 from engine.project.store import ProjectFolder, create_project, load_project, save_project
-
-
-def normalize(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
-
-
-def cer(ref: str, hyp: str) -> float:
-    r, h = normalize(ref), normalize(hyp)
-    prev = list(range(len(h) + 1))
-    for i, rc in enumerate(r, 1):
-        cur = [i] + [0] * len(h)
-        for j, hc in enumerate(h, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (rc != hc))
-        prev = cur
-    return prev[-1] / max(1, len(r))
+from engine.speech.metrics import cer, normalize  # noqa: F401  (re-exported for the tests)
 
 
 def new_project(root: Path, video: Path, target: str, source: str | None = "en", **speech) -> ProjectFolder:
