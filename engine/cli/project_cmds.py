@@ -195,13 +195,21 @@ def cmd_dub(args: argparse.Namespace) -> int:
     root = args.project if args.project is not None else Path.cwd() / f"{args.video.stem}.avdub"
     folder = ProjectFolder(root) if (root / "project.json").exists() else make_project(
         args.video, args.to, args.source_lang, root)
-    _run(folder, None, None, _options(args), args.json)
+    outcome = _run(folder, None, None, _options(args), args.json)
     exported = folder.exports_dir / "dubbed.mp4"
     if not exported.is_file():
         raise AvdubError(f"the export stage wrote no video ({exported})")
     args.output.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(exported, args.output)
-    print(json.dumps({"output": str(args.output), "project": str(folder.root)}) if args.json else f"wrote {args.output}")
+    _, project = load_project(folder.root)
+    timings = {stage.value: {"outcome": what, "seconds": project.stages[stage.value].seconds}
+               for stage, what in outcome if stage.value in project.stages}
+    if args.json:
+        print(json.dumps({"output": str(args.output), "project": str(folder.root), "stages": timings}))
+    else:
+        for name, t in timings.items():
+            print(f"{name:<11} {t['outcome']:<12} {t['seconds']:8.1f} s")
+        print(f"wrote {args.output}")
     return 0
 
 
