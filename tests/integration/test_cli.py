@@ -133,13 +133,21 @@ def test_relink_accepts_the_same_video_only(project: Path, tmp_path: Path) -> No
     assert_user_error(avdub("relink", str(project), str(media_file("video/vr_face4.mp4"))), "not the project's video")
 
 
-def test_an_unbuilt_stage_says_so(project: Path) -> None:
-    unbuilt = [s.stage.value for s in STAGES if s.module is None]
-    if not unbuilt:
-        pytest.skip("every stage is built")
-    proc = avdub("run", str(project), "--only", unbuilt[-1])
-    assert proc.returncode == 3
-    assert_user_error(proc, "is not built yet")
+def test_an_unbuilt_stage_says_so(project: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """A stage whose module is missing (a build without it) refuses to run: exit 3, one line."""
+    import dataclasses
+
+    from engine import pipeline
+    from engine.cli.main import main
+
+    specs = tuple(dataclasses.replace(s, module=None) if s.stage is pipeline.Stage.TRAIN else s for s in STAGES)
+    monkeypatch.setattr(pipeline, "STAGES", specs)
+    before = (project / "project.json").read_bytes()
+    assert main(["run", str(project), "--only", "train"]) == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("avdub: error: ") and "is not built yet" in err[0], err
+    assert "train" in err[0]
+    assert (project / "project.json").read_bytes() == before
 
 
 def test_models_list_json() -> None:
