@@ -1,7 +1,8 @@
 """Screenshots of the studio on a real project (docs/studio-*.png), offscreen.
 
 Builds a project on ../shared/media/video/lecture_en_25s.mp4 with its transcript, translation
-and espeak-ng takes (the GUI tests' project), opens it in the main window, and grabs the window.
+and espeak-ng takes (the GUI tests' project), tracks the face, opens it in the main window and
+grabs the window; then runs the fit stage as a job and grabs the zoomed timeline with the log.
 Run: PYTHONPATH=$PWD python scripts/studio_screenshots.py [OUT_DIR]
 """
 
@@ -45,7 +46,12 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "lecture.avdub"
-        build_project(root, clip)
+        folder, project = build_project(root, clip)
+        from engine.models.registry import ModelRegistry
+        from engine.pipeline import ContextFactory, Stage, plan, run_stages
+
+        # Face tracks, so the faces lane shows the presenter's track.
+        run_stages(ContextFactory(folder, project, ModelRegistry.from_environment()), plan(only=Stage.TRACK))
         win = MainWindow()
         win.regenerate_function = regenerate_with_espeak
         win.resize(1600, 960)
@@ -62,8 +68,8 @@ def main() -> int:
         view.timeline.set_playhead(11.6)
         wait(app, 0.5)
         win.grab().save(str(out / "studio-main.png"))
-        job = win.run_stage(__import__("engine.pipeline", fromlist=["Stage"]).Stage.TRACK)
-        wait(app, 30, lambda: job.state.finished)
+        job = win.run_stage(Stage.FIT)
+        wait(app, 60, lambda: job.state.finished)
         if win._error_box is not None:
             win._error_box.close()
         win.pipeline_dock.raise_()
