@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from engine.errors import AvdubError
 from engine.faces.chunks import DEFAULT_MAX_FRAMES
 from engine.pipeline import StageContext
 
@@ -38,7 +39,7 @@ def cuda_wanted(device: str) -> bool:
 
 @dataclass(frozen=True)
 class LipSyncSettings:
-    preset: str | None  # None: the checkpoint's preset when starting from one, else by device
+    preset: str | None  # None only when starting from a base checkpoint: its own preset
     steps: int
     minutes: float | None
     threads: int | None
@@ -58,32 +59,50 @@ def choices(ctx: StageContext) -> dict[str, Any]:
     extra = dict(ctx.options.extra.get(KEY, {}))
     unknown = set(extra) - set(CHOICES)
     if unknown:
-        raise ValueError(f"unknown lip-sync settings {sorted(unknown)}; known: {', '.join(CHOICES)}")
+        raise AvdubError(f"unknown lip-sync settings {sorted(unknown)}; known: {', '.join(CHOICES)}")
     merged = {k: saved[k] for k in CHOICES if k in saved}
     merged.update({k: v for k, v in extra.items() if v is not None})
     return merged
 
 
+MODEL_CHOICES = ("preset", "steps", "base", "cache_frames", "batch_size", "use_gan", "seed")
+
+
+def model_choices(ctx: StageContext) -> dict[str, Any]:
+    """What defines the fine-tuned model, defaults filled in. Torch is imported (to ask for CUDA)
+    only while a device-dependent default is still open; the train stage stores these values,
+    so `avdub info` on a trained project stays light."""
+    c = choices(ctx)
+    open_defaults = {"steps", "batch_size"} - set(c) | ({"preset"} if not c.get("preset") and not c.get("base") else set())
+    cuda = cuda_wanted(ctx.options.device) if open_defaults else False
+    return {
+        "preset": c.get("preset") or (None if c.get("base") else ("fast" if cuda else "cpu")),
+        "steps": int(c.get("steps", 10_000 if cuda else 2000)),
+        "base": c.get("base"),
+        "cache_frames": int(c.get("cache_frames", DEFAULT_CACHE_FRAMES)),
+        "batch_size": int(c.get("batch_size", 2 if cuda else 1)),
+        "use_gan": bool(c.get("use_gan", True)),
+        "seed": int(c.get("seed", 0)),
+    }
+
+
 def settings_of(ctx: StageContext) -> LipSyncSettings:
+    """Everything a run needs (this one asks torch for CUDA unless the device is ``cpu``)."""
     c = choices(ctx)
     cuda = cuda_wanted(ctx.options.device)
     threads = c.get("threads", ctx.options.threads)
     return LipSyncSettings(
-        preset=c.get("preset"), steps=int(c.get("steps", 10_000 if cuda else 2000)),
-        minutes=_minutes(c.get("minutes", None if cuda else 30.0)),
+        **model_choices(ctx), minutes=_minutes(c.get("minutes", None if cuda else 30.0)),
         threads=None if cuda else int(threads or 1),
-        base=c.get("base"), cache_frames=int(c.get("cache_frames", DEFAULT_CACHE_FRAMES)),
-        batch_size=int(c.get("batch_size", 2 if cuda else 1)), use_gan=bool(c.get("use_gan", True)),
-        seed=int(c.get("seed", 0)), chunk_frames=int(c.get("chunk_frames", DEFAULT_MAX_FRAMES)),
-        batch_frames=int(c.get("batch_frames", 16)), device="cuda" if cuda else "cpu")
+        chunk_frames=chunk_frames(ctx), batch_frames=int(c.get("batch_frames", 16)), device="cuda" if cuda else "cpu")
+
+
+def chunk_frames(ctx: StageContext) -> int:
+    return int(choices(ctx).get("chunk_frames", DEFAULT_MAX_FRAMES))
 
 
 def _minutes(value: Any) -> float | None:
     return None if value is None or float(value) <= 0 else float(value)  # 0: no time limit
-
-
-def default_preset(settings: LipSyncSettings) -> str:
-    return settings.preset or ("fast" if settings.device == "cuda" else "cpu")
 
 
 def remembered(ctx: StageContext, keys: tuple[str, ...]) -> dict[str, Any]:

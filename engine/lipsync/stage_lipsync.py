@@ -26,7 +26,7 @@ from engine.errors import ProjectError
 from engine.faces.chunks import BUFFER_FRAMES, Chunk, make_chunks
 from engine.faces.stage_render import rendered_track_ids
 from engine.fsutil import file_fingerprint
-from engine.lipsync.settings import record, remembered, settings_of
+from engine.lipsync.settings import choices, chunk_frames, record, remembered, settings_of
 from engine.pipeline import StageContext
 
 LIPSYNC_VERSION = 1  # bump when generation changes for the same inputs
@@ -48,7 +48,6 @@ def audio_path(ctx: StageContext) -> tuple[Path, bool]:
 
 
 def inputs(ctx: StageContext) -> Mapping[str, Any]:
-    s = settings_of(ctx)
     model = _model(ctx)
     try:
         audio, is_dub = audio_path(ctx)
@@ -60,7 +59,8 @@ def inputs(ctx: StageContext) -> Mapping[str, Any]:
         "model": None if model is None else model["hash"],
         "audio": audio_key,
         "tracks": [(i, tracks[i].start_frame, tracks[i].end_frame, tracks[i].data_path) for i in rendered_track_ids(ctx)],
-        "chunk_frames": s.chunk_frames, "cache_frames": s.cache_frames, "version": LIPSYNC_VERSION,
+        "chunk_frames": chunk_frames(ctx), "cache_frames": choices(ctx).get("cache_frames"),
+        "version": LIPSYNC_VERSION,
     }
 
 

@@ -23,13 +23,12 @@ from typing import Any
 from engine.errors import ProjectError
 from engine.fsutil import file_fingerprint
 from engine.jobs.cache import hash_inputs
-from engine.lipsync.settings import LipSyncSettings, default_preset, record, remembered, settings_of
+from engine.lipsync.settings import model_choices, record, settings_of
 from engine.pipeline import StageContext
 from engine.project.model import FaceTrack
 
 TRAIN_VERSION = 1  # bump when training changes for the same inputs
 CHECKPOINT = "model.ckpt"
-MODEL_CHOICES = ("preset", "steps", "base", "cache_frames", "batch_size", "use_gan", "seed")
 
 
 def training_tracks(ctx: StageContext) -> list[FaceTrack]:
@@ -37,38 +36,32 @@ def training_tracks(ctx: StageContext) -> list[FaceTrack]:
     return [t for t in ctx.project.face_tracks if t.id in wanted]
 
 
-def _base_fingerprint(s: LipSyncSettings) -> str | None:
-    if s.base is None:
+def _base_fingerprint(base: str | None) -> str | None:
+    if base is None:
         return None
-    path = Path(s.base)
+    path = Path(base)
     if not path.is_file():
         raise ProjectError(f"the base lip-sync checkpoint {path} does not exist")
     return file_fingerprint(path)
 
 
-def effective_preset(s: LipSyncSettings) -> str | None:
-    """The preset asked for; else, from a base checkpoint, None (its own); else the device's default."""
-    return s.preset or (None if s.base else default_preset(s))
-
-
-def _model_key(ctx: StageContext, s: LipSyncSettings) -> dict[str, Any]:
+def _model_key(ctx: StageContext) -> dict[str, Any]:
     """Everything that defines the fine-tuned model except how many steps it has taken."""
+    m = model_choices(ctx)
     return {
         "source": ctx.project.source.fingerprint,
         "tracks": [(t.id, t.start_frame, t.end_frame, t.data_path) for t in training_tracks(ctx)],
-        "preset": effective_preset(s), "base": _base_fingerprint(s), "cache_frames": s.cache_frames,
-        "batch_size": s.batch_size, "use_gan": s.use_gan, "seed": s.seed, "device": s.device,
+        **{k: v for k, v in m.items() if k not in ("steps", "base")}, "base": _base_fingerprint(m["base"]),
         "language": ctx.project.source_language, "version": TRAIN_VERSION,
     }
 
 
 def inputs(ctx: StageContext) -> Mapping[str, Any]:
-    s = settings_of(ctx)
-    return {**_model_key(ctx, s), "steps": s.steps}
+    return {**_model_key(ctx), "steps": model_choices(ctx)["steps"]}
 
 
-def checkpoint_path(ctx: StageContext, s: LipSyncSettings) -> Path:
-    return ctx.folder.cache_dir / "lipsync-train" / hash_inputs(_model_key(ctx, s))[:24] / CHECKPOINT
+def checkpoint_path(ctx: StageContext) -> Path:
+    return ctx.folder.cache_dir / "lipsync-train" / hash_inputs(_model_key(ctx))[:24] / CHECKPOINT
 
 
 def content_hash(path: Path) -> str:
@@ -102,8 +95,7 @@ def run(ctx: StageContext) -> None:
                            "check the face tracks with `avdub crops PROJECT --out DIR`")
     s = settings_of(ctx)
     base = Path(s.base) if s.base else None
-    name = effective_preset(s)
-    config = preset(name) if name is not None else load_checkpoint(base).config  # the base's own preset
+    config = preset(s.preset) if s.preset is not None else load_checkpoint(base).config  # the base's own preset
     if s.threads:
         torch.set_num_threads(s.threads)
     video = ctx.folder.source_path(ctx.project)
@@ -114,7 +106,7 @@ def run(ctx: StageContext) -> None:
                                    config.num_references, samples, s.cache_frames, ctx.report)
         parts.append(WindowDataset(source, config, starts=source.sample.starts))
     dataset = parts[0] if len(parts) == 1 else ConcatDataset(parts)
-    path = checkpoint_path(ctx, s)
+    path = checkpoint_path(ctx)
     done_before = load_checkpoint(path).step if path.is_file() else 0
     if done_before >= s.steps:
         ctx.report(1, 1, f"the model already has {done_before} steps")
@@ -127,7 +119,8 @@ def run(ctx: StageContext) -> None:
         result = Trainer(config, dataset, settings, path, init_from=base).run(ctx.report)
         stopped, seconds, losses, step = result.stopped, result.seconds, result.losses, result.step
     # The choices that define the model are remembered, so a later plain run finds it up to date.
-    record(ctx, **remembered(ctx, MODEL_CHOICES),
+    chosen = {k: v for k, v in model_choices(ctx).items() if v is not None}
+    record(ctx, **chosen,
            model={"checkpoint": ctx.folder.relative(path), "hash": content_hash(path), "preset": config.name,
                   "step": step, "stopped": stopped, "seconds": round(seconds, 1), "windows": len(dataset),
                   "tracks": [t.id for t in tracks], "from": s.base,
