@@ -258,3 +258,9 @@ def test_avdub_train_cli(project, capsys):
     assert saved.settings["lipsync"]["model"]["step"] == 2 and "train" in saved.stages
     assert cli_main(["train", str(folder.root), "--from", str(folder.root / "nope.ckpt")]) == 1
     assert "does not exist" in capsys.readouterr().err
+    # from a base checkpoint: its weights, a model (and checkpoint) of its own, counting from step 0
+    base = folder.root / "base.ckpt"
+    shutil.copy(folder.resolve(model2["checkpoint"]), base)
+    assert cli_main(["train", str(folder.root), "--from", str(base), "--steps", "1", "--json"]) == 0
+    tuned = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert tuned["step"] == 1 and tuned["from"] == str(base) and tuned["checkpoint"] != model2["checkpoint"]
