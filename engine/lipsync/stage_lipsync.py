@@ -77,7 +77,7 @@ def generate(ctx: StageContext, span: tuple[float, float] | None = None) -> dict
     from engine.lipsync.checkpoint import load_generator
     from engine.lipsync.infer import generate_chunk
     from engine.lipsync.track_source import cached_audio, open_track_source
-    from engine.lipsync.stage_train import require_tracks
+    from engine.lipsync.stage_train import content_hash, require_tracks
 
     require_tracks(ctx)
     model_rec = _model(ctx)
@@ -87,6 +87,12 @@ def generate(ctx: StageContext, span: tuple[float, float] | None = None) -> dict
     if s.threads:
         torch.set_num_threads(s.threads)
     ckpt = ctx.folder.resolve(model_rec["checkpoint"])
+    if not ckpt.is_file():
+        raise ProjectError(f"the fine-tuned lip-sync model {ckpt} is missing (the cache was cleared?); "
+                           "train it again: avdub train PROJECT")
+    # Key chunks on the file as it is now: a cancelled later training run may have moved it on
+    # from the recorded model, and the crops must say which weights made them.
+    model_hash = content_hash(ckpt)
     model = load_generator(ckpt, s.device)
     cfg = model.config
     path, is_dub = audio_path(ctx)
@@ -115,7 +121,7 @@ def generate(ctx: StageContext, span: tuple[float, float] | None = None) -> dict
         rows = range(chunk.start - first, chunk.end - first)
         model_rows = range(chunk.buffer_start - first, chunk.buffer_end - first)
         refs = [int(r) for r in src.reference_indices(model_rows)]  # none inside the chunk or its buffers
-        key = {"model": model_rec["hash"], "audio": src.window_audio_hash(model_rows, cfg.mel_frames),
+        key = {"model": model_hash, "audio": src.window_audio_hash(model_rows, cfg.mel_frames),
                "track": [tid, tracks[tid].data_path], "frames": [chunk.start, chunk.end],
                "model_frames": [chunk.buffer_start, chunk.buffer_end], "references": refs,
                "version": LIPSYNC_VERSION}
