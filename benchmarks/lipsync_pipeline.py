@@ -6,6 +6,7 @@ PNG (source | lip-synced) of one frame's face. Prints JSON (last line): seconds 
 training steps/s, generated frames/s, the chunk counts, peak RSS.
 
     PYTHONPATH=$PWD python benchmarks/lipsync_pipeline.py --clip video/vr_face1.mp4 --steps 20 --out /tmp/lsbench
+    PYTHONPATH=$PWD python benchmarks/lipsync_pipeline.py --loop 10 --cache-frames 300 --steps 5 --out /tmp/lsbench10
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 import os
 import resource
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -40,12 +42,21 @@ def main() -> None:
     ap.add_argument("--preset", default="cpu")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--frame", type=int, default=60, help="frame to write as PNG")
+    ap.add_argument("--loop", type=int, default=1, help="play the clip this many times (a longer video)")
+    ap.add_argument("--cache-frames", type=int, help="cap of cached training crops per track")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
     video = SHARED / "media" / args.clip
     shutil.rmtree(args.out, ignore_errors=True)
+    args.out.mkdir(parents=True)
+    if args.loop > 1:
+        looped = args.out / f"looped{video.suffix}"
+        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-stream_loop", str(args.loop - 1), "-i", str(video),
+                        "-c", "copy", str(looped)], check=True)
+        video = looped
     folder, project = create_project(args.out / "project", video, probe(video).duration, "es")
-    extra = {"lipsync": {"preset": args.preset, "steps": args.steps, "threads": args.threads, "minutes": 0}}
+    extra = {"lipsync": {"preset": args.preset, "steps": args.steps, "threads": args.threads, "minutes": 0,
+                         "cache_frames": args.cache_frames}}
     factory = ContextFactory(folder, project, ModelRegistry.from_environment(), RunOptions(extra=extra))
     seconds = {}
     for stage in (Stage.TRACK, Stage.TRAIN, Stage.LIPSYNC, Stage.RENDER):
@@ -59,7 +70,7 @@ def main() -> None:
     out = next(f.image for f in iter_frames(folder.exports_dir / "dubbed.mp4", args.frame, args.frame + 1))
     cv2.imwrite(str(args.out / f"frame{args.frame}.png"), cv2.cvtColor(np.hstack([src, out]), cv2.COLOR_RGB2BGR))
     print(json.dumps({
-        "clip": args.clip, "preset": args.preset, "threads": args.threads, "seconds": seconds,
+        "clip": args.clip, "loop": args.loop, "frames": probe(video).require_video().frame_count, "preset": args.preset, "threads": args.threads, "seconds": seconds,
         "train_steps_per_s": round(model["step"] / max(model["seconds"], 1e-9), 3),
         "generated_frames": frames, "lipsync_frames_per_s": round(frames / seconds["lipsync"], 2),
         "chunks": project.settings["lipsync"]["last_run"], "losses": model["losses"],

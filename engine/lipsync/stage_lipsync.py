@@ -98,6 +98,7 @@ def generate(ctx: StageContext, span: tuple[float, float] | None = None) -> dict
     path, is_dub = audio_path(ctx)
     samples = cached_audio(ctx.cache, path)
     note = "" if is_dub else " (no dub track yet: driven by the original audio)"
+    language = ctx.project.target_language if is_dub else (ctx.project.source_language or "")  # the audio's
     old_index = ctx.project.settings.get("lipsync", {}).get("chunks", {}) if span is not None else {}
     tracks = {t.id: t for t in ctx.project.face_tracks}
     plan = [(tid, c) for tid in rendered_track_ids(ctx)
@@ -124,12 +125,12 @@ def generate(ctx: StageContext, span: tuple[float, float] | None = None) -> dict
         key = {"model": model_hash, "audio": src.window_audio_hash(model_rows, cfg.mel_frames),
                "track": [tid, tracks[tid].data_path], "frames": [chunk.start, chunk.end],
                "model_frames": [chunk.buffer_start, chunk.buffer_end], "references": refs,
-               "version": LIPSYNC_VERSION}
+               "language": language, "version": LIPSYNC_VERSION}
         made = []
 
         def compute(tmp: Path, src=src, rows=rows, model_rows=model_rows, refs=refs) -> None:
             src.load(model_rows)
-            crops = generate_chunk(model, src, rows, refs, language=ctx.project.target_language,
+            crops = generate_chunk(model, src, rows, refs, language=language,
                                    buffer=BUFFER_FRAMES, batch_size=s.batch_frames, device=s.device)
             np.save(tmp / "crops.npy", np.stack([crops[r] for r in rows]))  # (n, 256, 256, 3) uint8
             made.append(True)

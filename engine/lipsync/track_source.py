@@ -128,14 +128,20 @@ def cached_sample(cache: StageCache, video: Path, source_fingerprint: str, data:
 
 
 def cached_audio(cache: StageCache, path: Path) -> np.ndarray:
-    """The recording at ``path`` as 16 kHz mono float32, decoded once into the cache and memory-mapped."""
-    from engine.media import decode_audio
+    """The recording at ``path`` as 16 kHz mono float32, decoded once into the cache (streamed in
+    blocks: bounded memory for an hour) and memory-mapped."""
+    from engine.media import iter_audio_blocks
 
     def compute(tmp: Path) -> None:
-        np.save(tmp / "audio.npy", decode_audio(path, SAMPLE_RATE).astype(np.float32))
+        with open(tmp / "audio.f32", "wb") as f:
+            for block in iter_audio_blocks(path, sample_rate=SAMPLE_RATE):
+                f.write(block.astype("<f4").tobytes())
 
     entry = cache.get_or_compute("lipsync-audio", {"file": file_fingerprint(path), "sr": SAMPLE_RATE}, compute)
-    return np.load(entry / "audio.npy", mmap_mode="r")
+    raw = entry / "audio.f32"
+    if raw.stat().st_size == 0:
+        return np.zeros(0, np.float32)
+    return np.memmap(raw, dtype="<f4", mode="r")
 
 
 def samples_hash(samples: np.ndarray, start: int, stop: int) -> str:
