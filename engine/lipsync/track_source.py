@@ -137,7 +137,8 @@ def cached_audio(cache: StageCache, path: Path) -> np.ndarray:
             for block in iter_audio_blocks(path, sample_rate=SAMPLE_RATE):
                 f.write(block.astype("<f4").tobytes())
 
-    entry = cache.get_or_compute("lipsync-audio", {"file": file_fingerprint(path), "sr": SAMPLE_RATE}, compute)
+    entry = cache.get_or_compute("lipsync-audio", {"file": file_fingerprint(path), "sr": SAMPLE_RATE, "format": "f32"},
+                                 compute)
     raw = entry / "audio.f32"
     if raw.stat().st_size == 0:
         return np.zeros(0, np.float32)
