@@ -70,7 +70,8 @@ def main() -> None:
     out = next(f.image for f in iter_frames(folder.exports_dir / "dubbed.mp4", args.frame, args.frame + 1))
     cv2.imwrite(str(args.out / f"frame{args.frame}.png"), cv2.cvtColor(np.hstack([src, out]), cv2.COLOR_RGB2BGR))
     print(json.dumps({
-        "clip": args.clip, "loop": args.loop, "frames": probe(video).require_video().frame_count, "preset": args.preset, "threads": args.threads, "seconds": seconds,
+        "clip": args.clip, "loop": args.loop, "frames": probe(video).require_video().frame_count,
+        "preset": args.preset, "threads": args.threads, "seconds": seconds,
         "train_steps_per_s": round(model["step"] / max(model["seconds"], 1e-9), 3),
         "generated_frames": frames, "lipsync_frames_per_s": round(frames / seconds["lipsync"], 2),
         "chunks": project.settings["lipsync"]["last_run"], "losses": model["losses"],

@@ -73,7 +73,9 @@ def model_choices(ctx: StageContext) -> dict[str, Any]:
     only while a device-dependent default is still open; the train stage stores these values,
     so `avdub info` on a trained project stays light."""
     c = choices(ctx)
-    open_defaults = {"steps", "batch_size"} - set(c) | ({"preset"} if not c.get("preset") and not c.get("base") else set())
+    open_defaults = {"steps", "batch_size"} - set(c)
+    if not c.get("preset") and not c.get("base"):
+        open_defaults.add("preset")
     cuda = cuda_wanted(ctx.options.device) if open_defaults else False
     return {
         "preset": c.get("preset") or (None if c.get("base") else ("fast" if cuda else "cpu")),

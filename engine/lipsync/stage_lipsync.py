@@ -58,7 +58,8 @@ def inputs(ctx: StageContext) -> Mapping[str, Any]:
     return {
         "model": None if model is None else model["hash"],
         "audio": audio_key,
-        "tracks": [(i, tracks[i].start_frame, tracks[i].end_frame, tracks[i].data_path) for i in rendered_track_ids(ctx)],
+        "tracks": [(i, tracks[i].start_frame, tracks[i].end_frame, tracks[i].data_path)
+                   for i in rendered_track_ids(ctx)],
         "chunk_frames": chunk_frames(ctx), "cache_frames": choices(ctx).get("cache_frames"),
         "version": LIPSYNC_VERSION,
     }

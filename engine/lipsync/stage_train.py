@@ -1,6 +1,7 @@
 """Pipeline stage *train*: fine-tune the lip-sync model on the presenter's face tracks.
 
-The presenter tracks (``settings["faces"]["presenter_tracks"]``, from the track stage) with
+The presenter tracks (``settings["faces"]["presenter_tracks"]``, from the track stage; else the
+faces chosen as speaking in some segment) with
 the source's original audio become training windows (:mod:`engine.lipsync.track_source`:
 a capped, evenly spread sample of each track, cached as memory-mapped crops). Training starts
 from a base checkpoint when the settings name one (the multi-speaker ``avdub pretrain`` model;
@@ -32,7 +33,10 @@ CHECKPOINT = "model.ckpt"
 
 
 def training_tracks(ctx: StageContext) -> list[FaceTrack]:
-    wanted = ctx.project.settings.get("faces", {}).get("presenter_tracks", [])
+    """The presenter tracks; failing those, the faces chosen as speaking in some segment."""
+    from engine.faces.stage_render import rendered_track_ids
+
+    wanted = ctx.project.settings.get("faces", {}).get("presenter_tracks", []) or rendered_track_ids(ctx)
     return [t for t in ctx.project.face_tracks if t.id in wanted]
 
 
