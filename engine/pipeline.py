@@ -52,8 +52,8 @@ STAGES: tuple[StageSpec, ...] = (
     StageSpec(Stage.SPEAK, "Synthesize the translation", (Stage.TRANSLATE,), "engine.speech.stage_speak"),
     StageSpec(Stage.FIT, "Fit takes into the timeline", (Stage.SPEAK,), "engine.speech.stage_fit"),
     StageSpec(Stage.TRACK, "Track the presenter's face", (), "engine.faces.stage_track"),
-    StageSpec(Stage.TRAIN, "Fine-tune lip-sync on the presenter", (Stage.TRACK,), None),
-    StageSpec(Stage.LIPSYNC, "Generate mouths for the dub", (Stage.TRAIN, Stage.FIT), None),
+    StageSpec(Stage.TRAIN, "Fine-tune lip-sync on the presenter", (Stage.TRACK,), "engine.lipsync.stage_train"),
+    StageSpec(Stage.LIPSYNC, "Generate mouths for the dub", (Stage.TRAIN, Stage.FIT), "engine.lipsync.stage_lipsync"),
     StageSpec(Stage.RENDER, "Render the dubbed video", (Stage.TRACK,), "engine.faces.stage_render"),
     StageSpec(Stage.EXPORT, "Export video and subtitles", (Stage.RENDER,), "engine.export.stage_export"),
 )

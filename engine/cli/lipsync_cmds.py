@@ -1,5 +1,9 @@
 """Lip-sync commands: ``pretrain`` (multi-speaker stage, torchrun/DDP-ready) and ``train``.
 
+``avdub train PROJECT [--preset P] [--steps N] [--minutes M] [--from CKPT] [--threads T]``
+runs the project's train stage with these choices (remembered in the project, except minutes
+and threads); Ctrl-C saves and stops, and running it again resumes from the saved step.
+
 ``avdub pretrain DATASET_DIR --out CKPT [--preset P]`` runs as one process (CPU or one GPU),
 or under ``torchrun --nproc-per-node G -m engine.cli.main pretrain …`` on G GPUs. Re-running
 with the same ``--out`` resumes from that checkpoint.
@@ -12,7 +16,7 @@ import json
 from pathlib import Path
 
 from engine.cli.progress import TerminalProgress, cancel_on_interrupt
-from engine.errors import AvdubError, StageNotBuiltError
+from engine.errors import AvdubError
 from engine.jobs.events import StageReporter
 from engine.project.store import load_project
 
@@ -41,6 +45,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("train", help="fine-tune lip-sync on a project's presenter (needs face tracks)")
     p.add_argument("project", type=Path)
+    p.add_argument("--preset", choices=sorted(PRESETS), help="model size (default: cpu without CUDA, fast with it, "
+                   "or the --from checkpoint's)")
+    p.add_argument("--steps", type=int, help="total fine-tuning steps (default: 2000 on CPU, 10 000 on CUDA)")
+    p.add_argument("--minutes", type=float, help="stop (and save) after this much wall time; 0: no limit "
+                   "(default: 30 on CPU)")
+    p.add_argument("--from", dest="base", type=Path, metavar="CKPT", help="start from this (pretrained) checkpoint")
+    p.add_argument("--threads", type=int, help="torch threads on CPU (default 1)")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--json", action="store_true", help="print the result as JSON; no progress bar")
     p.set_defaults(func=cmd_train)
 
 
@@ -79,10 +92,31 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    _, project = load_project(args.project)
+    """Run the train stage with these overrides; always trains (resuming the project's checkpoint)."""
+    from engine.models.registry import ModelRegistry
+    from engine.pipeline import ContextFactory, RunOptions, Stage, plan, run_stages
+
+    folder, project = load_project(args.project)
     if not project.face_tracks:
         raise AvdubError(f"the project {args.project} has no face tracks yet; run "
                          f"`avdub run {args.project} --until track` first: lip-sync fine-tuning learns from "
                          "the presenter's aligned face crops")
-    raise StageNotBuiltError("fine-tuning on a project's face tracks needs the face-crop pipeline "
-                             "(aligned crops, masks, K-means references), which this version does not include yet")
+    folder.source_path(project)  # a missing video is reported before any work starts
+    overrides = {"preset": args.preset, "steps": args.steps, "minutes": args.minutes, "threads": args.threads,
+                 "base": None if args.base is None else str(args.base.resolve())}
+    options = RunOptions(device=args.device, threads=args.threads, force=True,
+                         extra={"lipsync": {k: v for k, v in overrides.items() if v is not None}})
+    progress = TerminalProgress(enabled=not args.json)
+    try:
+        with cancel_on_interrupt() as cancel:
+            factory = ContextFactory(folder, project, ModelRegistry.from_environment(), options, progress, cancel)
+            run_stages(factory, plan(only=Stage.TRAIN))
+    finally:
+        progress.close()
+    model = project.settings["lipsync"]["model"]
+    if args.json:
+        print(json.dumps(model))
+    else:
+        print(f"saved {folder.resolve(model['checkpoint'])} at step {model['step']} "
+              f"({model['stopped']}, {model['seconds']:.0f} s this run)")
+    return 0

@@ -85,11 +85,13 @@ class WindowDataset(Dataset):
     """Windows of one track: item k starts at frame ``starts[k]``.
 
     ``frames`` limits the windows to part of the track (e.g. the first 80% for training); the
-    references may come from anywhere the source chooses.
+    references may come from anywhere the source chooses. ``starts`` (optional) names the
+    candidate window starts instead of every ``stride``-th frame of ``frames`` — e.g. the
+    windows whose crops a long track has cached — and only their frames are checked.
     """
 
     def __init__(self, source: WindowSource, config: LipSyncConfig, frames: range | None = None,
-                 stride: int = 1, cache_images: bool = False):
+                 stride: int = 1, cache_images: bool = False, starts: Sequence[int] | None = None):
         self.source, self.config = source, config
         # Resized crops kept as uint8 (R² · 3 bytes a frame): worth it for short tracks on CPU.
         self._cache: dict[int, torch.Tensor] | None = {} if cache_images else None
@@ -97,15 +99,17 @@ class WindowDataset(Dataset):
         if frames.start < 0 or frames.stop > source.num_frames:
             raise ValueError(f"frames {frames} outside the track's {source.num_frames} frames")
         t = config.window
-        self.unsafe_frames = self._frames_with_visible_mouth(frames)
-        self.starts = [s for s in range(frames.start, frames.stop - t + 1, stride)
-                       if not any(f in self.unsafe_frames for f in range(s, s + t))]
-        self.rejected_windows = len(range(frames.start, frames.stop - t + 1, stride)) - len(self.starts)
+        candidates = (list(range(frames.start, frames.stop - t + 1, stride)) if starts is None else
+                      sorted(int(s) for s in starts if frames.start <= s and s + t <= frames.stop))
+        checked = sorted({f for s in candidates for f in range(s, s + t)})
+        self.unsafe_frames = self._frames_with_visible_mouth(checked)
+        self.starts = [s for s in candidates if not any(f in self.unsafe_frames for f in range(s, s + t))]
+        self.rejected_windows = len(candidates) - len(self.starts)
         r = config.resolution
         self._mouth = torch.from_numpy(mouth_mask(r, config.mouth_rect))  # (R, R) bool
         self._language = language_id(source.language)
 
-    def _frames_with_visible_mouth(self, frames: range) -> set[int]:
+    def _frames_with_visible_mouth(self, frames: Sequence[int]) -> set[int]:
         """Rule 2: frames whose mouth landmarks are not well inside the input mask."""
         unsafe = set()
         for i in frames:

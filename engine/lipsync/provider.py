@@ -1,0 +1,81 @@
+"""The renderer's source of lip-synced crops: the lip-sync stage's chunk files, memory-mapped.
+
+:func:`crop_provider` answers the render stage (``engine.faces.stage_render``): a
+:data:`engine.faces.render.CropProvider` when the lip-sync stage has run for the project's
+current inputs (its recorded input hash matches), else None (the renderer then pastes the
+original crops). Chunk files are opened memory-mapped, at most :data:`OPEN_CHUNKS` at a time
+(the renderer walks frames in order), so serving an hour of crops costs a few chunks of RAM.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from engine.errors import AvdubError, ProjectError
+from engine.faces.render import CropProvider
+from engine.faces.template import CROP_SIZE
+from engine.jobs.cache import hash_inputs
+from engine.pipeline import StageContext
+from engine.project.store import ProjectFolder
+
+OPEN_CHUNKS = 4  # memory maps kept open (two tracks × the chunk being rendered and the next)
+
+
+class ChunkCrops:
+    """Serves ``(track_id, frame_index, original) -> crop | None`` from the chunk index."""
+
+    def __init__(self, folder: ProjectFolder, index: dict[str, list[dict[str, Any]]]):
+        self.folder = folder
+        self._chunks = {tid: sorted(entries, key=lambda e: e["start"]) for tid, entries in index.items()}
+        self._starts = {tid: [e["start"] for e in entries] for tid, entries in self._chunks.items()}
+        self._open: OrderedDict[Path, np.ndarray] = OrderedDict()
+
+    def _array(self, file: str) -> np.ndarray:
+        path = self.folder.resolve(file)
+        if path in self._open:
+            self._open.move_to_end(path)
+            return self._open[path]
+        if not path.is_file():
+            raise ProjectError(f"the lip-sync crops {path} are missing (the cache was cleared?); "
+                               "run the lipsync stage again: avdub run PROJECT --only lipsync --force")
+        array = np.load(path, mmap_mode="r")
+        self._open[path] = array
+        while len(self._open) > OPEN_CHUNKS:
+            self._open.popitem(last=False)
+        return array
+
+    def __call__(self, track_id: str, frame_index: int, original: np.ndarray) -> np.ndarray | None:
+        starts = self._starts.get(track_id)
+        if not starts:
+            return None
+        k = bisect.bisect_right(starts, frame_index) - 1
+        if k < 0:
+            return None
+        entry = self._chunks[track_id][k]
+        if not entry["start"] <= frame_index < entry["end"]:
+            return None
+        array = self._array(entry["file"])
+        assert array.shape == (entry["end"] - entry["start"], CROP_SIZE, CROP_SIZE, 3), array.shape
+        return np.asarray(array[frame_index - entry["start"]])
+
+
+def crop_provider(ctx: StageContext) -> CropProvider | None:
+    """Generated crops for the current inputs, or None when the lip-sync stage has not produced them."""
+    from engine.lipsync import stage_lipsync
+
+    index = ctx.project.settings.get("lipsync", {}).get("chunks")
+    record = ctx.project.stages.get("lipsync")
+    if not index or record is None:
+        return None
+    try:
+        current = hash_inputs(stage_lipsync.inputs(ctx))
+    except AvdubError:
+        return None
+    if current != record.input_hash:
+        return None
+    return ChunkCrops(ctx.folder, index)

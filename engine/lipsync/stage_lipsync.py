@@ -1,0 +1,168 @@
+"""Pipeline stage *lipsync*: generate the presenter's mouths for the dub, chunk by chunk.
+
+For every rendered track (:func:`engine.faces.stage_render.rendered_track_ids`) the track is
+split into utterance chunks (:func:`engine.faces.chunks.make_chunks`: at most
+``chunk_frames`` frames, nearly equal, 10 buffer frames each side, generated and dropped);
+each chunk is decoded at 256 px, driven by the dub track (``project.dub_track``, resampled to
+16 kHz; the original audio when there is no dub yet, which the report says), generated in
+batches, and stored as one ``(n, 256, 256, 3)`` uint8 ``.npy`` in the project cache. The
+cache key of a chunk is (checkpoint content hash, hash of exactly the audio samples its
+frames' mel windows cover, its frame range, its references), so after one segment's
+translation changes, only the chunks whose audio changed are generated again.
+
+The chunk index (track → [start, end, file]) and the counts of generated / reused chunks go
+into ``project.settings["lipsync"]``; :mod:`engine.lipsync.provider` serves the crops to the
+renderer. ``lipsync_segment`` refreshes the chunks overlapping one segment (the studio's
+per-segment regenerate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from engine.errors import ProjectError
+from engine.faces.chunks import BUFFER_FRAMES, Chunk, make_chunks
+from engine.faces.stage_render import rendered_track_ids
+from engine.fsutil import file_fingerprint
+from engine.lipsync.settings import choices, chunk_frames, record, remembered, settings_of
+from engine.pipeline import StageContext
+
+LIPSYNC_VERSION = 1  # bump when generation changes for the same inputs
+MEL_REACH_S = 0.15  # a frame hears 24 mel frames (240 ms) centred on it, plus the STFT window: < 150 ms each side
+
+
+def _model(ctx: StageContext) -> dict[str, Any] | None:
+    return ctx.project.settings.get("lipsync", {}).get("model")
+
+
+def audio_path(ctx: StageContext) -> tuple[Path, bool]:
+    """(16 kHz-decodable audio, whether it is the dub) — the original audio until there is a dub."""
+    if ctx.project.dub_track:
+        path = ctx.folder.resolve(ctx.project.dub_track)
+        if not path.is_file():
+            raise ProjectError(f"the dub track {path} is missing; run the fit stage again")
+        return path, True
+    return ctx.folder.source_path(ctx.project), False
+
+
+def inputs(ctx: StageContext) -> Mapping[str, Any]:
+    model = _model(ctx)
+    try:
+        audio, is_dub = audio_path(ctx)
+        audio_key = file_fingerprint(audio) if is_dub else ctx.project.source.fingerprint
+    except ProjectError:
+        audio_key = None
+    tracks = {t.id: t for t in ctx.project.face_tracks}
+    return {
+        "model": None if model is None else model["hash"],
+        "audio": audio_key,
+        "tracks": [(i, tracks[i].start_frame, tracks[i].end_frame, tracks[i].data_path)
+                   for i in rendered_track_ids(ctx)],
+        "chunk_frames": chunk_frames(ctx), "cache_frames": choices(ctx).get("cache_frames"),
+        "version": LIPSYNC_VERSION,
+    }
+
+
+def _chunk_entry(chunk: Chunk, file: Path, ctx: StageContext) -> dict[str, Any]:
+    return {"start": chunk.start, "end": chunk.end, "file": ctx.folder.relative(file)}
+
+
+def generate(ctx: StageContext, span: tuple[float, float] | None = None) -> dict[str, int]:
+    """Generate (or reuse) the chunks of every rendered track; with ``span`` (seconds) only the
+    chunks overlapping it, keeping the recorded index elsewhere. Returns counts."""
+    import numpy as np
+    import torch
+
+    from engine.lipsync.checkpoint import load_generator
+    from engine.lipsync.infer import generate_chunk
+    from engine.lipsync.track_source import cached_audio, open_track_source
+    from engine.lipsync.stage_train import content_hash, require_tracks
+
+    require_tracks(ctx)
+    model_rec = _model(ctx)
+    if model_rec is None:
+        raise ProjectError("there is no fine-tuned lip-sync model yet: run the train stage first (avdub train PROJECT)")
+    s = settings_of(ctx)
+    if s.threads:
+        torch.set_num_threads(s.threads)
+    ckpt = ctx.folder.resolve(model_rec["checkpoint"])
+    if not ckpt.is_file():
+        raise ProjectError(f"the fine-tuned lip-sync model {ckpt} is missing (the cache was cleared?); "
+                           "train it again: avdub train PROJECT")
+    # Key chunks on the file as it is now: a cancelled later training run may have moved it on
+    # from the recorded model, and the crops must say which weights made them.
+    model_hash = content_hash(ckpt)
+    model = load_generator(ckpt, s.device)
+    cfg = model.config
+    path, is_dub = audio_path(ctx)
+    samples = cached_audio(ctx.cache, path)
+    note = "" if is_dub else " (no dub track yet: driven by the original audio)"
+    language = ctx.project.target_language if is_dub else (ctx.project.source_language or "")  # the audio's
+    old_index = ctx.project.settings.get("lipsync", {}).get("chunks", {}) if span is not None else {}
+    tracks = {t.id: t for t in ctx.project.face_tracks}
+    plan = [(tid, c) for tid in rendered_track_ids(ctx)
+            for c in make_chunks(tid, tracks[tid].start_frame, tracks[tid].end_frame, s.chunk_frames, BUFFER_FRAMES)]
+    index: dict[str, list[dict[str, Any]]] = {tid: [] for tid in rendered_track_ids(ctx)}
+    counts = {"generated": 0, "reused": 0, "kept": 0}
+    sources: dict[str, Any] = {}
+    for k, (tid, chunk) in enumerate(plan):
+        ctx.report(k, len(plan), f"mouths for {tid} frames {chunk.start}–{chunk.end - 1}{note}")
+        if tid not in sources:
+            sources[tid] = open_track_source(ctx.folder, ctx.project, ctx.cache, tracks[tid], cfg.resolution,
+                                             cfg.window, cfg.num_references, samples, s.cache_frames)
+        src = sources[tid]
+        first = tracks[tid].start_frame
+        if span is not None and not _overlaps(src, chunk, first, span):
+            kept = next((e for e in old_index.get(tid, []) if (e["start"], e["end"]) == (chunk.start, chunk.end)), None)
+            if kept is not None and ctx.folder.resolve(kept["file"]).is_file():
+                index[tid].append(kept)
+                counts["kept"] += 1
+                continue
+        rows = range(chunk.start - first, chunk.end - first)
+        model_rows = range(chunk.buffer_start - first, chunk.buffer_end - first)
+        refs = [int(r) for r in src.reference_indices(model_rows)]  # none inside the chunk or its buffers
+        key = {"model": model_hash, "audio": src.window_audio_hash(model_rows, cfg.mel_frames),
+               "track": [tid, tracks[tid].data_path], "frames": [chunk.start, chunk.end],
+               "model_frames": [chunk.buffer_start, chunk.buffer_end], "references": refs,
+               "language": language, "version": LIPSYNC_VERSION}
+        made = []
+
+        def compute(tmp: Path, src=src, rows=rows, model_rows=model_rows, refs=refs) -> None:
+            src.load(model_rows)
+            crops = generate_chunk(model, src, rows, refs, language=language,
+                                   buffer=BUFFER_FRAMES, batch_size=s.batch_frames, device=s.device)
+            np.save(tmp / "crops.npy", np.stack([crops[r] for r in rows]))  # (n, 256, 256, 3) uint8
+            made.append(True)
+
+        entry = ctx.cache.get_or_compute("lipsync-chunks", key, compute)
+        counts["generated" if made else "reused"] += 1
+        index[tid].append(_chunk_entry(chunk, entry / "crops.npy", ctx))
+    ctx.report(len(plan), len(plan), f"{counts['generated']} chunks generated, {counts['reused']} reused{note}")
+    record(ctx, **remembered(ctx, ("chunk_frames", "cache_frames")), chunks=index,
+           last_run={**counts, "audio": "dub" if is_dub else "original"})
+    return counts
+
+
+def _overlaps(src, chunk: Chunk, first: int, span: tuple[float, float]) -> bool:
+    """Whether any frame the chunk's generation sees (buffers included) lies in ``span`` seconds."""
+    t0 = src.frame_time(chunk.buffer_start - first) - MEL_REACH_S
+    t1 = src.frame_time(chunk.buffer_end - 1 - first) + MEL_REACH_S
+    return t0 <= span[1] and span[0] <= t1
+
+
+def run(ctx: StageContext) -> None:
+    generate(ctx)
+
+
+def lipsync_segment(ctx: StageContext, segment_id: str) -> None:
+    """Refresh the mouths of the chunks overlapping one segment (after its take changed).
+
+    The chunks land in the cache and the index in ``project.settings``; the next run of the
+    stage (which the renderer's provider waits for) finds them and generates nothing again."""
+    seg = ctx.project.segment(segment_id)
+    if not ctx.project.settings.get("lipsync", {}).get("chunks"):
+        generate(ctx)  # nothing generated yet: everything is needed anyway
+        return
+    generate(ctx, (seg.start, seg.end))
