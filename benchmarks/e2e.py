@@ -114,13 +114,16 @@ def main() -> int:
     args = ap.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="avdub-e2e-"))
     work.mkdir(parents=True, exist_ok=True)
-    lecture = make_lecture(SHARED / "media" / args.clip, args.seconds, work / "lecture.mp4")
+    lecture = work / "lecture.mp4"
+    if not lecture.exists():  # an existing work folder resumes (the project's caches are kept)
+        make_lecture(SHARED / "media" / args.clip, args.seconds, lecture)
     project_dir = work / "lecture.avdub"
-    if args.train_minutes is not None and not (project_dir / "project.json").exists():
+    if not (project_dir / "project.json").exists():
         subprocess.run([*AVDUB, "new", str(lecture), "--to", "pt", "--from", "en", "-p", str(project_dir)],
                        check=True, cwd=REPO, capture_output=True)
+    if args.train_minutes is not None:
         folder, project = load_project(project_dir)
-        project.settings.setdefault("lipsync", {})["max_minutes"] = args.train_minutes
+        project.settings.setdefault("lipsync", {})["minutes"] = args.train_minutes
         save_project(folder, project)
 
     first = dub(lecture, project_dir, work / "lecture.pt.mp4")
