@@ -37,3 +37,14 @@ def user_models(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "user-models"
     monkeypatch.setenv("AVDUB_USER_MODELS", str(path))
     return path
+
+
+def face_models_registry():
+    """The model registry, or a skip naming the face model that is not installed."""
+    from engine.models.registry import ModelRegistry
+
+    registry = ModelRegistry.from_environment()
+    for model in ("face-landmarker", "yunet"):
+        if registry.find(model) is None:
+            pytest.skip(f"model '{model}' not installed (avdub models install {model})")
+    return registry

@@ -16,19 +16,10 @@ from engine.cli.main import main as cli_main
 from engine.faces.quality import face_psnr
 from engine.faces.store import iter_track_frames, load_track
 from engine.media import iter_frames, probe
-from engine.models.registry import ModelRegistry
 from engine.pipeline import ContextFactory, RunOptions, Stage, plan, run_stages
 from engine.project.model import Segment, SegmentFlag
 from engine.project.store import create_project, load_project
-from tests.conftest import media_file
-
-
-def _registry() -> ModelRegistry:
-    registry = ModelRegistry.from_environment()
-    for model in ("face-landmarker", "yunet"):
-        if registry.find(model) is None:
-            pytest.skip(f"model '{model}' not installed")
-    return registry
+from tests.conftest import face_models_registry, media_file
 
 
 def ffmpeg(*args: str) -> None:
@@ -43,7 +34,7 @@ def project_for(video: Path, root: Path, segments: list[Segment] = ()):
 
 
 def run(folder, project, *stages: Stage, **extra) -> None:
-    factory = ContextFactory(folder, project, _registry(), RunOptions(extra=extra))
+    factory = ContextFactory(folder, project, face_models_registry(), RunOptions(extra=extra))
     for stage in stages:
         run_stages(factory, plan(only=stage))
 

@@ -26,22 +26,13 @@ from engine.lipsync.config import preset
 from engine.lipsync.data import WindowDataset
 from engine.lipsync.track_source import cached_audio, open_track_source, sample_runs
 from engine.media import decode_audio, iter_frames, probe, write_wav
-from engine.models.registry import ModelRegistry
 from engine.pipeline import ContextFactory, RunOptions, Stage, StageStatus, plan, run_stages, spec_for, stage_status
 from engine.project.model import Segment
 from engine.project.store import create_project, load_project
-from tests.conftest import media_file
+from tests.conftest import face_models_registry, media_file
 
 CPU = preset("cpu")
 FAST = {"preset": "cpu", "threads": 1, "chunk_frames": 40}  # 135 frames → 4 chunks of 33–34
-
-
-def _registry() -> ModelRegistry:
-    registry = ModelRegistry.from_environment()
-    for model in ("face-landmarker", "yunet"):
-        if registry.find(model) is None:
-            pytest.skip(f"model '{model}' not installed")
-    return registry
 
 
 def factory(folder, project, cancel: CancelToken | None = None, sink=None, **lipsync) -> ContextFactory:
@@ -49,7 +40,7 @@ def factory(folder, project, cancel: CancelToken | None = None, sink=None, **lip
     kwargs = {"cancel": cancel} if cancel else {}
     if sink is not None:
         kwargs["sink"] = sink
-    return ContextFactory(folder, project, _registry(), RunOptions(device="cpu", extra=extra), **kwargs)
+    return ContextFactory(folder, project, face_models_registry(), RunOptions(device="cpu", extra=extra), **kwargs)
 
 
 def run(folder, project, stage: Stage, **lipsync) -> None:
@@ -62,7 +53,7 @@ def tracked(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("tracked") / "p"
     folder, project = create_project(root, video, probe(video).duration, "es", "en")
     project.set_segments([Segment("seg-a", 0.2, 1.8), Segment("seg-b", 2.2, 2.3), Segment("seg-c", 3.0, 5.5)])
-    run_stages(ContextFactory(folder, project, _registry()), plan(only=Stage.TRACK))
+    run_stages(ContextFactory(folder, project, face_models_registry()), plan(only=Stage.TRACK))
     assert len(project.face_tracks) == 1 and project.settings["faces"]["presenter_tracks"]
     return root
 
@@ -150,7 +141,7 @@ def test_train_resume_and_cancel(trained):
     assert model["step"] == 2 and model["preset"] == "cpu" and ckpt.is_relative_to(folder.cache_dir)
     assert load_checkpoint(ckpt).step == 2 and {"rec", "msssim", "land"} <= set(model["losses"])
     assert proj.settings["lipsync"]["steps"] == 2  # remembered: a plain run finds the stage up to date
-    plain = ContextFactory(folder, proj, _registry(), RunOptions(device="cpu"))
+    plain = ContextFactory(folder, proj, face_models_registry(), RunOptions(device="cpu"))
     assert stage_status(plain, spec_for(Stage.TRAIN)) is StageStatus.DONE
     # more steps continue the same checkpoint; cancelling saves where it stopped
     cancel, seen = CancelToken(), []
