@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export AVDUB_SHARED ?= $(abspath ../shared)
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: setup test test-fast studio dub bench lint clean
+.PHONY: setup test test-fast studio dub bench bundle lint clean
 
 setup:
 	@bash scripts/setup.sh
@@ -25,6 +25,10 @@ dub: setup
 
 bench: setup
 	$(PY) benchmarks/media.py
+
+# The desktop bundle (PyInstaller, one folder): build/bundle/dist/avdub-studio/avdub-studio
+bundle: setup
+	$(PY) -m PyInstaller --noconfirm --log-level WARN --distpath build/bundle/dist --workpath build/bundle/work packaging/avdub-studio.spec
 
 lint: setup
 	$(VENV)/bin/lint-imports

@@ -27,9 +27,42 @@ def create_window(argv: list[str]):
     return app, window
 
 
+SMOKE_TEST = "--smoke-test"  # start, show the window, quit: proves a build can start
+
+
 def main(argv: list[str] | None = None) -> int:
-    app, _window = create_window(list(sys.argv if argv is None else argv))
+    args = list(sys.argv if argv is None else argv)
+    smoke = SMOKE_TEST in args
+    if smoke:
+        args.remove(SMOKE_TEST)
+    app, window = create_window(args)
+    if smoke:
+        return _smoke_test(app, window)
     return app.exec()
+
+
+def _smoke_test(app, window) -> int:
+    """Quit once the window is up and every job it started (e.g. reading a project's waveform in
+    a worker process) has finished; report them. Non-zero when a job failed or none finished."""
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    deadline = time.monotonic() + 120
+
+    def check() -> None:
+        jobs = list(window.jobs.jobs.values())
+        if all(j.state.finished for j in jobs) or time.monotonic() > deadline:
+            app.quit()
+        else:
+            QTimer.singleShot(100, check)
+
+    QTimer.singleShot(500, check)
+    app.exec()
+    jobs = list(window.jobs.jobs.values())
+    print(f"avdub-studio started: {window.windowTitle()!r}, {len(window.menuBar().actions())} menus, "
+          + ", ".join(f"job {j.name}: {j.state.value}" for j in jobs))
+    return 0 if all(j.state.value == "done" for j in jobs) else 1
 
 
 if __name__ == "__main__":

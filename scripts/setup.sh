@@ -42,6 +42,9 @@ torch_pin=$(grep -E '^torch==' constraints.txt)
 # without them it falls back to pure Python, which is all Coqui TTS needs.
 site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 rm -f "$site/torchaudio/lib/_torchaudio.abi3.so" "$site/torchaudio/lib/libtorchaudio.abi3.so"
+# Resemblyzer pulls the obsolete `typing` backport; Python 3.11's own typing shadows it anyway,
+# and PyInstaller refuses to build the studio bundle while it is installed.
+"${PIP[@]}" uninstall -y typing >/dev/null 2>&1 || true
 
 rm -f "$VENV"/.avdub-setup-*
 touch "$stamp"
