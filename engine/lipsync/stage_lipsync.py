@@ -78,9 +78,14 @@ def generate(ctx: StageContext, span: tuple[float, float] | None = None) -> dict
     from engine.lipsync.checkpoint import load_generator
     from engine.lipsync.infer import generate_chunk
     from engine.lipsync.track_source import cached_audio, open_track_source
-    from engine.lipsync.stage_train import content_hash, require_tracks
+    from engine.lipsync.stage_train import NO_FACE, content_hash, require_track_stage
 
-    require_tracks(ctx)
+    require_track_stage(ctx)
+    if not rendered_track_ids(ctx):  # no face anywhere: nothing to generate, the render passes frames through
+        counts = {"generated": 0, "reused": 0, "kept": 0}
+        record(ctx, chunks={}, last_run={**counts, "skipped": NO_FACE})
+        ctx.report(1, 1, NO_FACE)
+        return counts
     model_rec = _model(ctx)
     if model_rec is None:
         raise ProjectError("there is no fine-tuned lip-sync model yet: run the train stage first (avdub train PROJECT)")

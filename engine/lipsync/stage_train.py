@@ -76,8 +76,11 @@ def content_hash(path: Path) -> str:
     return digest.hexdigest()[:32]
 
 
-def require_tracks(ctx: StageContext) -> None:
-    if "track" not in ctx.project.stages or not ctx.project.face_tracks:
+NO_FACE = "no face was found in the video: lip-sync is skipped and the dub keeps the original frames"
+
+
+def require_track_stage(ctx: StageContext) -> None:
+    if "track" not in ctx.project.stages:
         raise ProjectError("the face tracks are missing: run the track stage first (avdub run PROJECT --only track); "
                            "lip-sync learns from the presenter's aligned face crops")
 
@@ -92,7 +95,11 @@ def run(ctx: StageContext) -> None:
     from engine.lipsync.track_source import cached_audio, open_track_source
     from engine.lipsync.train import Trainer, TrainSettings
 
-    require_tracks(ctx)
+    require_track_stage(ctx)
+    if not ctx.project.face_tracks:  # a screencast, slides only: a dub without lip-sync
+        record(ctx, model=None, skipped=NO_FACE)
+        ctx.report(1, 1, NO_FACE)
+        return
     tracks = training_tracks(ctx)
     if not tracks:
         raise ProjectError("no presenter face track to learn from (every track is too short or never speaks); "
