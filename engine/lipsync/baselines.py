@@ -8,13 +8,17 @@
 
 The donor crop replaces the held-out crop through the source's feathered loss mask, exactly
 as :func:`engine.lipsync.infer.generate_chunk` composites the model's output, so that the
-comparison is about the mouth and not about the seam.
+comparison is about the mouth and not about the seam. With a fixed crop box the head moves
+inside the crop, so the donor is first warped onto the held-out frame by the similarity
+transform between their eye-corner and nasal-bridge mesh points (the points the face template
+aligns with; no lip or jaw point), as the face pipeline would align both to the template.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import cv2
 import numpy as np
 import torch
 
@@ -60,7 +64,31 @@ def pick_fixed_frames(train: Sequence[int], openings: np.ndarray) -> dict[str, i
     return {"closed": int(train[closed]), "median": int(train[median])}
 
 
-def baseline_frames(source: WindowSource, held_out: Sequence[int], donors: Sequence[int]) -> np.ndarray:
-    """(H, 256, 256, 3) uint8: held-out frame k with donor k's lower face pasted in."""
+def align(donor: np.ndarray, donor_points: np.ndarray, target_points: np.ndarray) -> np.ndarray:
+    """``donor`` warped by the similarity transform taking its (K, 2) points onto the target's."""
+    ok = ~(np.isnan(donor_points).any(1) | np.isnan(target_points).any(1))
+    if ok.sum() < 3:
+        return donor
+    m, _ = cv2.estimateAffinePartial2D(donor_points[ok].astype(np.float32), target_points[ok].astype(np.float32),
+                                       method=cv2.LMEDS)
+    if m is None:
+        return donor
+    h, w = donor.shape[:2]
+    return cv2.warpAffine(donor, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def baseline_frames(source: WindowSource, held_out: Sequence[int], donors: Sequence[int],
+                    points: dict[int, np.ndarray] | None = None) -> np.ndarray:
+    """(H, 256, 256, 3) uint8: held-out frame k with donor k's lower face pasted in.
+
+    ``points`` maps frame index → (K, 2) alignment points (eyes and nose, crop pixels) for the
+    held-out frames and the donors; without it donors are pasted unaligned.
+    """
     assert len(held_out) == len(donors)
-    return np.stack([paste(source.crop(i), source.crop(d), source.loss_mask(i)) for i, d in zip(held_out, donors)])
+    out = []
+    for i, d in zip(held_out, donors):
+        donor = source.crop(d)
+        if points is not None:
+            donor = align(donor, points[d], points[i])
+        out.append(paste(source.crop(i), donor, source.loss_mask(i)))
+    return np.stack(out)

@@ -144,7 +144,7 @@ def evaluate(settings: EvalSettings, registry, log: Log = lambda _: None) -> dic
 def _evaluate(settings: EvalSettings, cfg, source, held: range, train_end: int, box, lms, log: Log) -> dict:
     import torch
 
-    from engine.faces.template import MOUTH_JAW
+    from engine.faces.template import ALIGN_INDICES, MOUTH_JAW
     from engine.jobs.events import CancelToken, StageReporter
     from engine.lipsync.checkpoint import load_checkpoint, load_generator
     from engine.lipsync.data import WindowDataset
@@ -164,7 +164,7 @@ def _evaluate(settings: EvalSettings, cfg, source, held: range, train_end: int, 
     # ---- training ------------------------------------------------------------------------
     torch.set_num_threads(settings.threads)
     ckpt_path = out / f"{Path(settings.video).stem}-{cfg.name}.ckpt"
-    train_info: dict = {"checkpoint": str(ckpt_path), "landmark_loss": settings.landmarks}
+    train_info: dict = {"checkpoint": str(ckpt_path)}
     if settings.minutes > 0 or settings.steps is not None or not ckpt_path.is_file():
         dataset = WindowDataset(source, cfg, frames=range(train_end), cache_images=True)
         ts = TrainSettings(steps=settings.steps or 10**9, max_seconds=settings.minutes * 60 if settings.minutes > 0
@@ -182,7 +182,7 @@ def _evaluate(settings: EvalSettings, cfg, source, held: range, train_end: int, 
 
         result = trainer.run(StageReporter("train", sink, CancelToken()))
         run_steps = result.step - first_step
-        train_info.update(run_seconds=round(result.seconds, 1), run_steps=run_steps, stopped=result.stopped,
+        train_info.update(landmark_loss=settings.landmarks, gan=settings.use_gan, run_seconds=round(result.seconds, 1), run_steps=run_steps, stopped=result.stopped,
                           windows=len(dataset), rejected_windows=dataset.rejected_windows, losses={k: round(v, 4) for k, v in result.losses.items()})
     ckpt = load_checkpoint(ckpt_path)
     total_s = float(ckpt.meta.get("train_seconds", 0.0))
@@ -214,9 +214,11 @@ def _evaluate(settings: EvalSettings, cfg, source, held: range, train_end: int, 
     donors = {"retrieval": baselines.nearest_audio_frames(source, range(train_end), held, cfg.mel_bins,
                                                           cfg.mel_frames),
               "closed": [fixed["closed"]] * len(held), "median": [fixed["median"]] * len(held)}
-    methods = {"model": gen, **{k: baselines.baseline_frames(source, held, d) for k, d in donors.items()}}
     log("meshing generated mouths")
     real_lm = lms.measure(real)
+    points = {i: train_lm[i, list(ALIGN_INDICES)] for i in range(train_end)}
+    points.update({i: real_lm[k, list(ALIGN_INDICES)] for k, i in enumerate(held)})
+    methods = {"model": gen, **{k: baselines.baseline_frames(source, held, d, points) for k, d in donors.items()}}
     method_lm = {k: lms.measure(v) for k, v in methods.items()}
     shift_lm = {k: lms.measure(v) for k, v in shifted.items()}
     silent_lm = lms.measure(silent)

@@ -149,3 +149,14 @@ def test_clip_without_audio_or_unreadable_is_a_clear_error(tmp_path, capsys):
         code = main(["eval", "lipsync", str(path), "--out", str(tmp_path / "o"), "--json"])
         err = capsys.readouterr().err
         assert code != 0 and words in err and "Traceback" not in err, (path, err)
+
+
+def test_donor_alignment_follows_the_eye_and_nose_points(speech_source):
+    donor = speech_source.crop(20)
+    pts = np.array([[80, 90], [170, 90], [125, 120], [125, 150], [100, 95]], np.float32)
+    same = baselines.align(donor, pts, pts)
+    assert np.abs(same.astype(int) - donor).max() <= 1
+    moved = baselines.align(donor, pts, pts + np.array([6, 4], np.float32))
+    assert np.abs(moved[54:200, 56:200].astype(int) - donor[50:196, 50:194]).mean() < 1.0
+    nan = np.full_like(pts, np.nan)
+    assert np.array_equal(baselines.align(donor, nan, pts), donor)  # no points: pasted as it is
