@@ -160,3 +160,16 @@ def test_donor_alignment_follows_the_eye_and_nose_points(speech_source):
     assert np.abs(moved[54:200, 56:200].astype(int) - donor[50:196, 50:194]).mean() < 1.0
     nan = np.full_like(pts, np.nan)
     assert np.array_equal(baselines.align(donor, nan, pts), donor)  # no points: pasted as it is
+
+
+def test_clip_source_takes_measured_landmarks():
+    from engine.lipsync.clip_source import ClipWindowSource
+
+    src = ClipWindowSource(media_file(SPEECH), SPEECH_BOX, "en", num_references=3, max_frames=30)
+    assert src.landmarks(0) is None  # none measured: the landmark loss is off
+    with pytest.raises(ValueError):
+        src.set_landmarks(np.zeros((5, 13, 2)))
+    lm = np.full((30, 13, 2), 128.0, np.float32)
+    lm[3] = np.nan
+    src.set_landmarks(lm)
+    assert src.landmarks(3) is None and np.array_equal(src.landmarks(4), lm[4])
