@@ -167,6 +167,7 @@ def _evaluate(settings: EvalSettings, cfg, source, held: range, train_end: int, 
     train_info: dict = {"checkpoint": str(ckpt_path)}
     if settings.minutes > 0 or settings.steps is not None or not ckpt_path.is_file():
         dataset = WindowDataset(source, cfg, frames=range(train_end), cache_images=True)
+        log(f"{len(dataset)} training windows ({dataset.rejected_windows} rejected: mouth near the mask edge)")
         ts = TrainSettings(steps=settings.steps or 10**9, max_seconds=settings.minutes * 60 if settings.minutes > 0
                            else None, threads=settings.threads, use_gan=settings.use_gan, checkpoint_seconds=120,
                            checkpoint_every=10**9)
