@@ -165,14 +165,16 @@ def _evaluate(settings: EvalSettings, cfg, source, held: range, train_end: int, 
     torch.set_num_threads(settings.threads)
     ckpt_path = out / f"{Path(settings.video).stem}-{cfg.name}.ckpt"
     train_info: dict = {"checkpoint": str(ckpt_path)}
-    if settings.minutes > 0 or settings.steps is not None or not ckpt_path.is_file():
+    if settings.minutes <= 0 and settings.steps is None and not ckpt_path.is_file():
+        from engine.errors import AvdubError
+        raise AvdubError(f"--minutes 0 evaluates an existing checkpoint, but there is none at {ckpt_path}; "
+                         "give --minutes or --steps to train one")
+    if settings.minutes > 0 or settings.steps is not None:
         dataset = WindowDataset(source, cfg, frames=range(train_end), cache_images=True)
         log(f"{len(dataset)} training windows ({dataset.rejected_windows} rejected: mouth near the mask edge)")
         ts = TrainSettings(steps=settings.steps or 10**9, max_seconds=settings.minutes * 60 if settings.minutes > 0
                            else None, threads=settings.threads, use_gan=settings.use_gan, checkpoint_seconds=120,
                            checkpoint_every=10**9)
-        if settings.minutes <= 0 and settings.steps is None:
-            ts = TrainSettings(**{**ts.__dict__, "steps": 1})
         trainer = Trainer(cfg, dataset, ts, ckpt_path)
         first_step, last = trainer.step, [0.0]
 

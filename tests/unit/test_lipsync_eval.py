@@ -173,3 +173,11 @@ def test_clip_source_takes_measured_landmarks():
     lm[3] = np.nan
     src.set_landmarks(lm)
     assert src.landmarks(3) is None and np.array_equal(src.landmarks(4), lm[4])
+
+
+def test_evaluating_a_missing_checkpoint_is_a_clear_error(tmp_path, capsys):
+    clip = media_file(SPEECH)
+    code = main(["eval", "lipsync", str(clip), "--minutes", "0", "--box", *map(str, SPEECH_BOX),
+                 "--max-frames", "170", "--train-fraction", "0.6", "--out", str(tmp_path / "none"), "--json"])
+    err = capsys.readouterr().err
+    assert code != 0 and "no" in err and "checkpoint" in err and "Traceback" not in err, err
