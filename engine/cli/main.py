@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "engine.cli.speech_cmds",
     "engine.cli.faces_cmds",
     "engine.cli.lipsync_cmds",
+    "engine.cli.eval_cmds",
 )
 
 

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from engine.errors import MediaError
-from engine.lipsync.config import CROP_SIZE, MOUTH_RECT
+from engine.lipsync.config import CROP_SIZE, MOUTH_RECT, NUM_LANDMARKS
 from engine.lipsync.masks import rect_pixels
 from engine.lipsync.mel import SAMPLE_RATE, array_span
 from engine.media.audio import decode_audio
@@ -58,6 +58,7 @@ class ClipWindowSource:
         if not frames:
             raise MediaError(f"no video frames could be read from {path}")
         self.box = box
+        self._landmarks: np.ndarray | None = None
         self.frames = np.stack(frames)  # (F, 256, 256, 3) uint8
         self.samples = decode_audio(self.path, SAMPLE_RATE)
         self._span = array_span(self.samples)
@@ -75,8 +76,17 @@ class ClipWindowSource:
     def crop(self, i: int) -> np.ndarray:
         return self.frames[i]
 
-    def landmarks(self, i: int) -> None:
-        return None
+    def set_landmarks(self, landmarks: np.ndarray) -> None:
+        """(F, NUM_LANDMARKS, 2) template pixels of the crops, NaN rows for frames without a face."""
+        landmarks = np.asarray(landmarks, dtype=np.float32)
+        if landmarks.shape != (self.num_frames, NUM_LANDMARKS, 2):
+            raise ValueError(f"landmarks {landmarks.shape}, expected ({self.num_frames}, {NUM_LANDMARKS}, 2)")
+        self._landmarks = landmarks
+
+    def landmarks(self, i: int) -> np.ndarray | None:
+        if self._landmarks is None or np.isnan(self._landmarks[i]).any():
+            return None
+        return self._landmarks[i]
 
     def loss_mask(self, i: int) -> np.ndarray:
         return self._mask

@@ -1,0 +1,85 @@
+"""Checks and crop box of a clip for the lip-sync harness (:mod:`engine.lipsync.evaluate`).
+
+A clip must have video and audio. The crop box is fixed for the whole clip (steady close-ups
+only) and placed the way the face template places a face: the eye centres 0.344 of the box
+apart, at 0.22 of its height (``engine.faces.template``) — but grown, when needed, so that the
+jaw and mouth points of every sampled frame stay inside the model's mouth rectangle with a
+margin (``JAW_LIMITS``); otherwise the data rules (engine.lipsync.data, rule 2) reject the
+windows where the chin or a mouth corner comes near the mask edge. Frames are sampled across
+the whole clip, because the head moves.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from engine.errors import MediaError
+
+EYE_X = (0.328, 0.672)  # template eye centres (fractions of the crop)
+EYE_Y = 0.22
+SAMPLES = 24  # frames the box is estimated from, spread over the clip
+RIGHT_EYE, LEFT_EYE = (33, 133), (263, 362)  # mesh eye corners
+# Where the jaw/mouth points may reach, in box fractions: the mouth rectangle
+# (0.08, 0.28, 0.92, 0.95) shrunk by rule 2's margin (0.02) and 0.03 more for motion between samples.
+JAW_LIMITS = (0.13, 0.33, 0.87, 0.90)
+
+
+def check_clip(path: Path) -> None:
+    """Raise a one-line MediaError unless ``path`` is a readable video with an audio track."""
+    from engine.media.probe import probe
+
+    info = probe(Path(path))
+    info.require_video()
+    info.require_audio()
+
+
+def auto_box(path: Path, registry) -> tuple[int, int, int]:
+    """(x, y, size) in source pixels: the template-like square around the clip's face."""
+    from engine.faces.landmarks import FaceLandmarkDetector
+
+    from engine.faces.template import MOUTH_JAW
+
+    cap = cv2.VideoCapture(str(path))
+    if not cap.isOpened():
+        raise MediaError(f"cannot open {path}")
+    total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) or SAMPLES
+    step = max(1, total // SAMPLES)
+    eyes, jaws, shape = [], [], None
+    try:
+        with FaceLandmarkDetector(registry, max_faces=1) as det:
+            k = 0
+            while True:
+                ok, bgr = cap.read()
+                if not ok:
+                    break
+                shape = bgr.shape
+                k += 1
+                if (k - 1) % step:
+                    continue
+                det.reset()  # samples are far apart: find the face afresh
+                faces = det.detect(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+                if faces:
+                    lm = faces[0].landmarks
+                    eyes.append((lm[list(RIGHT_EYE)].mean(0), lm[list(LEFT_EYE)].mean(0)))
+                    jaws.append(lm[list(MOUTH_JAW)])
+    finally:
+        cap.release()
+    if not eyes or shape is None:
+        raise MediaError(f"no face found in the frames of {path}; pass --box X Y SIZE")
+    right, left = np.median(np.array([e[0] for e in eyes]), 0), np.median(np.array([e[1] for e in eyes]), 0)
+    mid = (left + right) / 2
+    jaw = np.concatenate(jaws)  # (K·samples, 2)
+    (jx1, _), (jx2, jy2) = jaw.min(0), jaw.max(0)
+    lx1, _, lx2, ly2 = JAW_LIMITS
+    size = max(float(np.linalg.norm(left - right)) / (EYE_X[1] - EYE_X[0]),  # template eye distance
+               (jy2 - mid[1]) / (ly2 - EYE_Y),  # the lowest chin point above the limit
+               (jx2 - jx1) / (lx2 - lx1))  # the widest jaw span inside the limits
+    h, w = shape[:2]
+    size = min(size, h, w)
+    s = int(round(size))
+    x = int(round((jx1 + jx2) / 2 - size / 2))
+    y = int(round(mid[1] - EYE_Y * size))
+    return int(np.clip(x, 0, w - s)), int(np.clip(y, 0, h - s)), s
