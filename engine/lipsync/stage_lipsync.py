@@ -48,6 +48,8 @@ def audio_path(ctx: StageContext) -> tuple[Path, bool]:
 
 
 def inputs(ctx: StageContext) -> Mapping[str, Any]:
+    from engine.lipsync.stage_train import skip_reason
+
     model = _model(ctx)
     try:
         audio, is_dub = audio_path(ctx)
@@ -61,7 +63,7 @@ def inputs(ctx: StageContext) -> Mapping[str, Any]:
         "tracks": [(i, tracks[i].start_frame, tracks[i].end_frame, tracks[i].data_path)
                    for i in rendered_track_ids(ctx)],
         "chunk_frames": chunk_frames(ctx), "cache_frames": choices(ctx).get("cache_frames"),
-        "version": LIPSYNC_VERSION,
+        "version": LIPSYNC_VERSION, "skip": skip_reason(ctx),
     }
 
 
@@ -78,13 +80,14 @@ def generate(ctx: StageContext, span: tuple[float, float] | None = None) -> dict
     from engine.lipsync.checkpoint import load_generator
     from engine.lipsync.infer import generate_chunk
     from engine.lipsync.track_source import cached_audio, open_track_source
-    from engine.lipsync.stage_train import NO_FACE, content_hash, require_track_stage
+    from engine.lipsync.stage_train import NO_FACE, content_hash, require_track_stage, skip_reason
 
     require_track_stage(ctx)
-    if not rendered_track_ids(ctx):  # no face anywhere: nothing to generate, the render passes frames through
+    skipped = skip_reason(ctx) or (None if rendered_track_ids(ctx) else NO_FACE)
+    if skipped is not None:  # nothing to generate: the render passes the frames through
         counts = {"generated": 0, "reused": 0, "kept": 0}
-        record(ctx, chunks={}, last_run={**counts, "skipped": NO_FACE})
-        ctx.report(1, 1, NO_FACE)
+        record(ctx, chunks={}, last_run={**counts, "skipped": skipped})
+        ctx.report(1, 1, skipped)
         return counts
     model_rec = _model(ctx)
     if model_rec is None:

@@ -61,7 +61,7 @@ def _model_key(ctx: StageContext) -> dict[str, Any]:
 
 
 def inputs(ctx: StageContext) -> Mapping[str, Any]:
-    return {**_model_key(ctx), "steps": model_choices(ctx)["steps"]}
+    return {**_model_key(ctx), "steps": model_choices(ctx)["steps"], "skip": skip_reason(ctx)}
 
 
 def checkpoint_path(ctx: StageContext) -> Path:
@@ -77,6 +77,16 @@ def content_hash(path: Path) -> str:
 
 
 NO_FACE = "no face was found in the video: lip-sync is skipped and the dub keeps the original frames"
+NO_SPEECH = "no speech was found in the video: there is nothing to lip-sync, the original frames are kept"
+
+
+def skip_reason(ctx: StageContext) -> str | None:
+    """Why lip-sync has nothing to do in this project (no face, no speech), or None."""
+    if not ctx.project.face_tracks:
+        return NO_FACE
+    if not ctx.project.segments:
+        return NO_SPEECH
+    return None
 
 
 def require_track_stage(ctx: StageContext) -> None:
@@ -96,9 +106,10 @@ def run(ctx: StageContext) -> None:
     from engine.lipsync.train import Trainer, TrainSettings
 
     require_track_stage(ctx)
-    if not ctx.project.face_tracks:  # a screencast, slides only: a dub without lip-sync
-        record(ctx, model=None, skipped=NO_FACE)
-        ctx.report(1, 1, NO_FACE)
+    skipped = skip_reason(ctx)  # a screencast, slides only, a silent clip: a dub without lip-sync
+    if skipped is not None:
+        record(ctx, model=None, skipped=skipped)
+        ctx.report(1, 1, skipped)
         return
     tracks = training_tracks(ctx)
     if not tracks:
