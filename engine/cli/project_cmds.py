@@ -195,6 +195,7 @@ def cmd_dub(args: argparse.Namespace) -> int:
     root = args.project if args.project is not None else Path.cwd() / f"{args.video.stem}.avdub"
     folder = ProjectFolder(root) if (root / "project.json").exists() else make_project(
         args.video, args.to, args.source_lang, root)
+    print(f"avdub: {_estimate(folder, args).describe()}", file=sys.stderr)
     outcome = _run(folder, None, None, _options(args), args.json)
     exported = folder.exports_dir / "dubbed.mp4"
     if not exported.is_file():
@@ -211,6 +212,15 @@ def cmd_dub(args: argparse.Namespace) -> int:
             print(f"{name:<11} {t['outcome']:<12} {t['seconds']:8.1f} s")
         print(f"wrote {args.output}")
     return 0
+
+
+def _estimate(folder: ProjectFolder, args: argparse.Namespace):
+    """How long the whole dub will take and how much memory it needs, before it starts."""
+    from engine.estimate import TRAIN_MINUTES_CPU, estimate_dub
+
+    _, project = load_project(folder.root)
+    minutes = project.settings.get("lipsync", {}).get("minutes", TRAIN_MINUTES_CPU)
+    return estimate_dub(probe(folder.source_path(project)), minutes, cuda=args.device == "cuda")
 
 
 def cmd_relink(args: argparse.Namespace) -> int:

@@ -1,0 +1,65 @@
+"""A rough estimate of a whole dub's work time and peak memory, shown before it starts.
+
+The rates are measured on a 2-core CPU (the project's reference machine; `benchmarks/e2e.py`,
+`benchmarks/faces.py`, `benchmarks/speech_speed.py`) and scaled by the video's duration, frame
+count and frame size. They are for planning ("minutes or hours?"), not promises: a busy
+machine is slower, a CUDA GPU much faster for the lip-sync stages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.media.probe import MediaInfo
+
+# Seconds of work per second of video (the speech stages scale with the audio).
+TRANSCRIBE_PER_AUDIO_S = 0.4  # Whisper base, one thread: RTF 0.22–0.40
+SPEAK_PER_AUDIO_S = 1.3  # Kokoro RTF ≈ 1.2 on the speech, which fills most of a lecture
+# Frames per second of work (the face stages scale with frames; tracking also with frame size).
+TRACK_FPS_SMALL = 45.0  # ≤ 0.3 Mpx frames: 37–52 fps measured
+TRACK_FPS_HD = 20.0  # 1080p: 19.5 fps measured on the 1080×1920 clip
+LIPSYNC_FPS_CPU = 17.0  # the `cpu` preset, one thread, 128 px
+RENDER_MEGAPIXELS_PER_S = 12.0  # blend + H.264 (preset medium): 12 Mpx/s on 256² and on 1080×1920 alike
+TRAIN_MINUTES_CPU = 30.0  # the train stage's default time cap on CPU
+# Memory: the process baseline with torch and the models loaded, plus whole-audio arrays
+# (16 kHz analysis audio and the 24 kHz dub track, float32) that grow with the duration.
+BASE_MEMORY_MB = 1100.0
+AUDIO_BYTES_PER_S = (16_000 + 24_000) * 4
+
+
+@dataclass(frozen=True)
+class DubEstimate:
+    stage_seconds: dict[str, float]
+    peak_memory_mb: float
+
+    @property
+    def total_seconds(self) -> float:
+        return sum(self.stage_seconds.values())
+
+    def describe(self) -> str:
+        minutes = self.total_seconds / 60
+        when = f"{minutes / 60:.1f} h" if minutes >= 90 else f"{minutes:.0f} min"
+        longest = sorted(self.stage_seconds.items(), key=lambda kv: -kv[1])[:3]
+        parts = ", ".join(f"{name} {seconds / 60:.0f} min" for name, seconds in longest)
+        return (f"estimate on a 2-core CPU: about {when} of work ({parts}); "
+                f"peak memory about {self.peak_memory_mb / 1024:.1f} GB")
+
+
+def estimate_dub(info: MediaInfo, train_minutes: float | None = TRAIN_MINUTES_CPU, cuda: bool = False) -> DubEstimate:
+    """Work time per stage and peak memory for dubbing ``info``'s video from scratch."""
+    duration = info.duration
+    video = info.require_video()
+    frames = video.frame_count or duration * video.fps
+    megapixels = video.width * video.height / 1e6
+    track_fps = TRACK_FPS_SMALL if megapixels <= 0.3 else TRACK_FPS_HD
+    lipsync_fps = LIPSYNC_FPS_CPU * (10 if cuda else 1)
+    seconds = {
+        "transcribe": duration * TRANSCRIBE_PER_AUDIO_S,
+        "speak": duration * SPEAK_PER_AUDIO_S,
+        "track": frames / track_fps,
+        "train": 60.0 * (train_minutes or 0.0),
+        "lipsync": frames / lipsync_fps,
+        "render": frames * megapixels / RENDER_MEGAPIXELS_PER_S,
+    }
+    memory = BASE_MEMORY_MB + duration * AUDIO_BYTES_PER_S / 2**20
+    return DubEstimate({k: round(v, 1) for k, v in seconds.items()}, round(memory, 0))

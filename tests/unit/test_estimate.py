@@ -1,0 +1,29 @@
+"""The up-front estimate of a dub: it scales with duration, frames and frame size."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.estimate import estimate_dub
+from engine.media.probe import AudioStreamInfo, MediaInfo, VideoStreamInfo
+
+
+def info(seconds: float, width: int, height: int, fps: float = 30.0) -> MediaInfo:
+    video = VideoStreamInfo(0, "h264", width, height, 0, fps, fps, f"{int(fps)}/1", False, int(seconds * fps), "yuv420p")
+    audio = AudioStreamInfo(1, "aac", 44_100, 1)
+    return MediaInfo(Path("lecture.mp4"), "mp4", seconds, 1, video, audio)
+
+
+def test_two_hours_of_1080p_is_hours_of_work_and_more_memory_than_a_minute():
+    minute, lecture = estimate_dub(info(60, 256, 256)), estimate_dub(info(7200, 1920, 1080))
+    assert 10 * 60 < minute.total_seconds < 60 * 60  # the 30-minute training cap dominates a short clip
+    assert lecture.total_seconds > 10 * 3600
+    assert lecture.stage_seconds["render"] > 100 * minute.stage_seconds["render"]
+    assert lecture.peak_memory_mb > minute.peak_memory_mb + 1000
+    assert "h of work" in lecture.describe() and "GB" in lecture.describe()
+
+
+def test_training_cap_and_gpu_change_the_estimate():
+    clip = info(600, 1280, 720)
+    assert estimate_dub(clip, train_minutes=5).stage_seconds["train"] == 300
+    assert estimate_dub(clip, cuda=True).stage_seconds["lipsync"] < estimate_dub(clip).stage_seconds["lipsync"]
