@@ -41,7 +41,7 @@ class DubEstimate:
         when = f"{minutes / 60:.1f} h" if minutes >= 90 else f"{minutes:.0f} min"
         longest = sorted(self.stage_seconds.items(), key=lambda kv: -kv[1])[:3]
         parts = ", ".join(f"{name} {seconds / 60:.0f} min" for name, seconds in longest)
-        return (f"estimate on a 2-core CPU: about {when} of work ({parts}); "
+        return (f"estimate on a 2-core CPU: up to about {when} of work ({parts}); "
                 f"peak memory about {self.peak_memory_mb / 1024:.1f} GB")
 
 
