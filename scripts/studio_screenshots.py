@@ -74,7 +74,7 @@ def main() -> int:
             win._error_box.close()
         win.pipeline_dock.raise_()
         view.timeline.setXRange(9.5, 16.0, padding=0)
-        wait(app, 0.5)
+        wait(app, 3.0)  # the pipeline panel refreshes 0.6 s after the result, then computes each stage's inputs
         win.grab().save(str(out / "studio-zoomed.png"))
         win.close()
         wait(app, 0.5)
