@@ -31,3 +31,22 @@ def real_project(_template_project: Path, tmp_path: Path) -> Path:
     relink_source(folder, project, media_file(CLIP), project.source.duration)  # the copy moved
     save_project(folder, project, backup=False)
     return root
+
+
+@pytest.fixture
+def window(qtbot, real_project: Path):
+    """The real main window, shown and focused, on a fresh copy of the project; regeneration
+    speaks with espeak-ng (fast and always present)."""
+    from app.main_window import MainWindow
+    from tests.gui.espeak_jobs import regenerate_with_espeak
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.regenerate_function = regenerate_with_espeak
+    win.show()
+    qtbot.waitExposed(win)
+    assert win.open_project(real_project)
+    win.activateWindow()
+    yield win
+    win.view.player.pause()
+    win.jobs.wait_all(10)

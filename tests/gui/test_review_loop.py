@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -12,21 +11,6 @@ from app.main_window import MainWindow
 from app.player import AudioMode
 from engine.jobs.events import JobState
 from engine.project.model import SegmentFlag
-from tests.gui.espeak_jobs import regenerate_with_espeak
-
-
-@pytest.fixture
-def window(qtbot, real_project: Path):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.regenerate_function = regenerate_with_espeak
-    win.show()
-    qtbot.waitExposed(win)
-    assert win.open_project(real_project)
-    win.activateWindow()
-    yield win
-    win.view.player.pause()
-    win.jobs.wait_all(10)
 
 
 def key(qtbot, win, k, mod=Qt.KeyboardModifier.NoModifier):

@@ -14,20 +14,8 @@ from app.main_window import MainWindow
 from app.segment_table import Column
 from engine.jobs.events import JobState
 from engine.project.store import load_project
-from tests.gui.espeak_jobs import regenerate_with_espeak
 
 JOB_TIMEOUT_MS = 60_000  # a worker process starts in ~1 s; espeak-ng takes ~0.1 s per take
-
-
-@pytest.fixture
-def window(qtbot, real_project: Path):
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.regenerate_function = regenerate_with_espeak
-    win.show()
-    assert win.open_project(real_project)
-    yield win
-    win.jobs.wait_all(10)
 
 
 def wait_job(qtbot, win: MainWindow, job) -> None:
