@@ -81,12 +81,14 @@ def _presenter(ctx: StageContext) -> tuple[Path, PitchStats]:
     key = {"source": ctx.project.source.fingerprint, "spans": spans, "seconds": REFERENCE_SECONDS}
 
     def compute(tmp: Path) -> None:
-        audio = decode_audio(ctx.folder.source_path(ctx.project), REF_RATE)
+        # Decode only the spans used (the first REFERENCE_SECONDS of speech), never the whole
+        # lecture: for a 2-hour video that would be half a gigabyte for 30 s of reference.
+        source = ctx.folder.source_path(ctx.project)
         parts, total = [], 0.0
         for a, b in spans:
             if total >= REFERENCE_SECONDS:
                 break
-            parts.append(audio[int(a * REF_RATE):int(b * REF_RATE)])
+            parts.append(decode_audio(source, REF_RATE, start=a, duration=b - a))
             total += b - a
         ref = np.concatenate(parts) if parts else np.zeros(0, np.float32)
         sf.write(tmp / "reference.wav", ref, REF_RATE)
