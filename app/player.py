@@ -203,9 +203,18 @@ class Player(QObject):
             self._sync_dub(t)
         self.position_changed.emit(t)
 
+    def _track_has(self, segment) -> bool:
+        """Whether the assembled dub track holds this segment's current take (a take regenerated
+        since the last fit is not in it yet and is played on its own)."""
+        if segment is None or segment.current_take is None:
+            return True
+        placed = self.model.project.settings.get("speech", {}).get("placements", {}).get(segment.id, {})
+        return placed.get("take", segment.current_take_id) == segment.current_take_id
+
     def _sync_dub(self, t: float, force: bool = False) -> None:
         folder, project = self.model.folder, self.model.project
-        if project.dub_track:
+        seg = self.model.segment_at(t)
+        if project.dub_track and self._track_has(seg):
             if self._dub_take != "track":
                 self.dub.setSource(QUrl.fromLocalFile(str(folder.resolve(project.dub_track))))
                 self._dub_take = "track"
@@ -214,7 +223,6 @@ class Player(QObject):
             if self.playing:
                 self.dub.play()
             return
-        seg = self.model.segment_at(t)
         take = seg.current_take if seg is not None else None
         if take is None:
             if self._dub_take is not None:

@@ -93,7 +93,11 @@ def run(ctx: StageContext) -> None:
     project.dub_track = ctx.folder.relative(entry / "dub.wav")
     info = section(project)
     info["overflow"] = overflow
-    info["placements"] = {p.segment_id: {"start": p.start, "window": [p.window_start, p.window_end]}
+    # Which take each placement put into the track: an editor playing the track can tell the
+    # segments whose current take is newer than the assembled track (and play that take instead).
+    placed_take = {seg.id: seg.current_take_id for seg in project.segments}
+    info["placements"] = {p.segment_id: {"start": p.start, "window": [p.window_start, p.window_end],
+                                         "take": placed_take.get(p.segment_id)}
                           for p in placements.values()}
     info["last_fit"] = {"stretched": stretched}
 

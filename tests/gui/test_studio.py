@@ -235,9 +235,16 @@ def test_speaker_voice_persists(qtbot, window: MainWindow, real_project: Path):
 def test_engine_regenerate_respeaks_and_refits_one_segment(qtbot, window: MainWindow):
     from engine.regenerate import regenerate_segments
 
+    from app.player import AudioMode
+    from engine.pipeline import Stage
+
     window.regenerate_function = regenerate_segments  # the engine's own speak and fit hooks
     view = window.view
+    fit = window.run_stage(Stage.FIT)  # an assembled dub track holding the current takes
+    wait_job(qtbot, window, fit)
+    assert fit.state is JobState.DONE and view.model.project.dub_track, fit.error
     seg, other = view.model.segments[0], view.model.segments[1]
+    assert view.player._track_has(seg) and view.player._track_has(other)
     view.edit_target(seg.id, "Una frase nueva.")
     assert view.model.segment(seg.id).is_stale
     job = window.regenerate([seg.id])
@@ -247,6 +254,15 @@ def test_engine_regenerate_respeaks_and_refits_one_segment(qtbot, window: MainWi
     assert not new.is_stale and new.current_take.id != seg.current_take.id
     assert new.current_take.fit_ratio is not None and new.current_take.fit_ratio > 0
     assert view.model.segment(other.id) == other
+    # The assembled track still has the old take there: the dub (B) plays the new take itself.
+    assert not view.player._track_has(new) and view.player._track_has(view.model.segment(other.id))
+    view.player.set_mode(AudioMode.DUB)
+    view.player.seek(new.slot[0] + 0.2)
+    view.player.play()
+    qtbot.waitUntil(lambda: view.player._dub_take == new.current_take.id, timeout=5000)
+    view.player.seek(other.slot[0] + 0.2)
+    qtbot.waitUntil(lambda: view.player._dub_take == "track", timeout=5000)
+    view.player.pause()
 
 
 def test_shared_edge_follows_drag_direction_and_click_seeks(qtbot, window: MainWindow):
