@@ -7,6 +7,7 @@ duration (and therefore lip sync against the audio) is kept.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 from types import TracebackType
@@ -15,6 +16,8 @@ import numpy as np
 
 from engine.errors import MediaError
 from engine.media.tools import last_error_line, run_tool, tool
+
+LOW_DISK_MB = 64  # less free space than this when a write fails: call the disk full
 
 
 class VideoWriter:
@@ -64,10 +67,20 @@ class VideoWriter:
     def _fail(self) -> None:
         assert self._proc.stderr is not None
         self._proc.kill()
-        err = last_error_line(self._proc.stderr.read())
+        stderr = self._proc.stderr.read()
         self._proc.wait()
         self.path.unlink(missing_ok=True)
-        raise MediaError(f"cannot write {self.path}: {err}")
+        raise MediaError(f"cannot write {self.path}: {self._reason(stderr)}")
+
+    def _reason(self, stderr: bytes) -> str:
+        """ffmpeg's last error line; when it said nothing (a write refused by the file system),
+        the free space, since a full disk is the usual cause."""
+        if stderr.strip():
+            return last_error_line(stderr)
+        free_mb = shutil.disk_usage(self.path.parent).free / 2**20
+        if free_mb < LOW_DISK_MB:
+            return f"the disk is full ({free_mb:.0f} MB free)"
+        return f"the encoder stopped writing without a message (a full disk or a file size limit?; {free_mb:.0f} MB free)"
 
     def __enter__(self) -> "VideoWriter":
         return self

@@ -92,3 +92,32 @@ def test_a_killed_dub_resumes_from_the_cache(slides_with_speech: Path, tmp_path:
     assert stages["transcribe"]["outcome"] == "up to date"
     assert all(s["outcome"] in ("ran", "up to date") for s in stages.values())
     assert out.is_file()
+
+
+def test_a_render_that_cannot_write_keeps_the_previous_video_and_the_project(tmp_path: Path):
+    """The file system refuses the render's writes part-way (a file size limit stands in for a
+    full disk): one clear error line, the previous video and project.json untouched."""
+    import resource
+
+    project = tmp_path / "face.avdub"
+    assert avdub("new", str(media_file("video/vr_face1.mp4")), "--to", "pt", "--from", "en",
+                 "-p", str(project)).returncode == 0
+    for stage in ("track", "render"):
+        done = avdub("run", str(project), "--only", stage)
+        assert done.returncode == 0, done.stderr[-2000:]
+    video = project / "exports" / "dubbed.mp4"
+    before_video, before_project = video.read_bytes(), (project / "project.json").read_bytes()
+    limit = len(before_video) // 2  # ffmpeg inherits the limit and its writes fail half-way
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    proc = subprocess.run([sys.executable, "-m", "engine.cli.main", "run", str(project), "--only", "render", "--force"],
+                          cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, preexec_fn=limited,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("avdub: error:")]
+    assert len(errors) == 1 and "cannot write" in errors[0] and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert video.read_bytes() == before_video
+    assert (project / "project.json").read_bytes() == before_project
+    assert not list(video.parent.glob("*.partial*"))
