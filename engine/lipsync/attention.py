@@ -1,31 +1,95 @@
 """Soft attention over the N reference embeddings, keyed by each frame's audio (paper eq. 6).
 
-α_n = exp(−σ·(A·R_n)) / Σ_i exp(−σ·(A·R_i)) with A and R_n projected to a common key space and
-σ = 1/√d (we read the paper's σ as the usual dot-product scale; the sign only flips what the
-learned projections learn). The same weights mix the references' U-Net skips at every level,
-giving each frame a convex combination of reference features.
+``dot`` (the paper): α_n = exp(−σ·(A·R_n)) / Σ_i exp(−σ·(A·R_i)) with A and R_n projected to a
+common key space and σ = 1/√d (we read the paper's σ as the usual dot-product scale; the sign
+only flips what the learned projections learn).
+
+``shape`` (our variant for short fine-tuning, ``LipSyncConfig.attention``): the common key
+space is the mouth shape itself — the 13 jaw/mouth landmarks, centred, in units of
+``SHAPE_UNIT`` template pixels. The key of a reference is its own tracked mouth shape (the
+references are frames of the same track, whose landmarks the face pipeline knows); the query
+head predicts the frame's mouth shape from its audio (as a change from the references' mean
+shape), supervised with the frame's landmarks
+during training; and α_n = softmax_n(−d(q, k_n) / τ), d being the mean point distance and τ
+the temperature in template pixels. At inference the query runs on audio alone. Randomly
+initialised dot-product attention stays uniform through a few thousand steps (the decoder
+then sees the average reference mouth, a blurred half-open mouth); shape keys give it
+something to select by from the first steps.
+
+Either way the same weights mix the references' U-Net skips at every level, giving each frame
+a convex combination of reference features.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
+SHAPE_UNIT = 10.0  # template pixels per unit of the shape key space (keeps values near ±4)
+
+
+@dataclass
+class AttentionResult:
+    weights: torch.Tensor  # (B, T, N), rows summing to 1
+    query_shapes: torch.Tensor | None = None  # (B, T, K, 2) centred frame mouth shapes predicted from audio
+
+
+def centred(shapes: torch.Tensor) -> torch.Tensor:
+    """(…, K, 2) points → the same with their mean removed."""
+    return shapes - shapes.mean(-2, keepdim=True)
+
+
+def shape_distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """a (B, T, K, 2), b (B, N, K, 2) → (B, T, N): mean distance of corresponding points."""
+    return (a[:, :, None] - b[:, None]).norm(dim=-1).mean(-1)
+
 
 class ReferenceAttention(nn.Module):
+    """Dot-product attention of the paper (eq. 6)."""
+
     def __init__(self, audio_dim: int, ref_dim: int, key_dim: int = 64):
         super().__init__()
         self.query = nn.Linear(audio_dim, key_dim)
         self.key = nn.Linear(ref_dim, key_dim)
         self.scale = 1.0 / math.sqrt(key_dim)
 
-    def forward(self, audio: torch.Tensor, refs: torch.Tensor) -> torch.Tensor:
+    def forward(self, audio: torch.Tensor, refs: torch.Tensor) -> AttentionResult:
         """audio (B, T, A), refs (B, N, C) → weights (B, T, N), rows summing to 1."""
         assert audio.dim() == 3 and refs.dim() == 3 and audio.shape[0] == refs.shape[0]
         logits = -self.scale * torch.einsum("btd,bnd->btn", self.query(audio), self.key(refs))
-        return torch.softmax(logits, dim=-1)
+        return AttentionResult(torch.softmax(logits, dim=-1))
+
+
+class ShapeAttention(nn.Module):
+    """Attention in the mouth-shape key space (see the module docstring)."""
+
+    def __init__(self, audio_dim: int, num_landmarks: int, temperature: float, hidden: int = 128):
+        super().__init__()
+        self.num_landmarks = num_landmarks
+        self.temperature = temperature / SHAPE_UNIT  # template px → key units
+        self.query = nn.Sequential(nn.Linear(audio_dim, hidden), nn.ReLU(), nn.Linear(hidden, 2 * num_landmarks))
+        nn.init.zeros_(self.query[-1].weight)  # start at the references' mean shape
+        nn.init.zeros_(self.query[-1].bias)
+
+    def forward(self, audio: torch.Tensor, ref_shapes: torch.Tensor, ref_valid: torch.Tensor) -> AttentionResult:
+        """audio (B, T, A), ref_shapes (B, N, K, 2) centred in key units, ref_valid (B, N) bool
+        → weights (B, T, N) (zero on invalid references) and the predicted shapes."""
+        b, n = ref_shapes.shape[:2]
+        assert audio.dim() == 3 and audio.shape[0] == b and ref_valid.shape == (b, n)
+        assert bool(ref_valid.any(-1).all()), "every window needs a reference with a known mouth shape"
+        # The query is the references' mean shape plus an audio-driven change: a prior that is
+        # right from the first step (Adam moves a weight by about lr per step, so regressing
+        # whole shapes of ±6 units from zero would take thousands of steps).
+        v = ref_valid[..., None, None].to(ref_shapes.dtype)
+        anchor = (ref_shapes * v).sum(1, keepdim=True) / v.sum(1, keepdim=True)  # (B, 1, K, 2)
+        change = self.query(audio).unflatten(-1, (self.num_landmarks, 2))  # (B, T, K, 2)
+        q = centred(anchor.to(change.dtype) + change)
+        logits = -shape_distance(q.float(), ref_shapes.float()) / self.temperature  # (B, T, N)
+        logits = logits.masked_fill(~ref_valid[:, None, :], float("-inf"))
+        return AttentionResult(torch.softmax(logits, dim=-1).to(audio.dtype), q)
 
 
 def mix(weights: torch.Tensor, features: torch.Tensor) -> torch.Tensor:

@@ -100,7 +100,11 @@ class ClipWindowSource:
     def reference_indices(self, window: range) -> Sequence[int]:
         picks = []
         for members in self._clusters:  # members sorted by distance to the cluster centre
-            choice = next((m for m in members if m not in window and m not in picks), None)
+            # Prefer members with known landmarks (shape attention keys on them), then any.
+            choice = next((m for m in members if m not in window and m not in picks
+                           and self.landmarks(m) is not None), None)
+            if choice is None:
+                choice = next((m for m in members if m not in window and m not in picks), None)
             if choice is None:  # the whole cluster lies in the window: take any other frame
                 choice = next(m for c in self._clusters for m in c if m not in window and m not in picks)
             picks.append(choice)

@@ -67,6 +67,30 @@ class LipSyncConfig:
     lr_generator: float = 5e-4
     lr_discriminator: float = 1e-4
     clip_norm: float = 10.0
+    # Reference attention: "dot" is the paper's (eq. 6); "shape" keys it in a mouth-shape space
+    # supervised with landmarks (engine/lipsync/attention.py; not in the paper). With "shape",
+    # each frame's weights are also pulled (cross-entropy × attention_weight) towards
+    # softmax(−d / attention_temperature), d being the distance in template pixels between the
+    # frame's real mouth shape and each reference's, and the predicted shapes are regressed on
+    # the real ones (× attention_weight). Without it, a briefly fine-tuned model keeps a uniform
+    # attention (the decoder sees the average of the reference mouths, a blurred half-open
+    # mouth) and ignores the audio. For the first attention_teacher_steps steps the decoder
+    # mixes the references with the target weights themselves (share decaying 1 → 0), so that
+    # it learns to draw the mouth from the chosen reference while the audio learns to choose it.
+    attention: str = "dot"
+    attention_weight: float = 0.0
+    attention_temperature: float = 0.5  # template pixels
+    attention_teacher_steps: int = 0
+    # Reference pixel skip (not in the paper): the decoder also outputs a blend weight, and
+    # inside the mouth rectangle the frame becomes weight × (the attended references' own
+    # pixels) + (1 − weight) × the decoded image, so that a briefly trained model shows a sharp
+    # real mouth chosen by the audio instead of a blurred decoded one. Starts at weight ≈ 0.88.
+    reference_pixels: bool = False
+    # Silence augmentation: with this probability a training window's nearly closed frames
+    # (opening at most the track's silence_quantile) hear digital silence instead of their
+    # audio, so that a silent stretch of a dub closes the mouth.
+    silence_probability: float = 0.0
+    silence_quantile: float = 0.25
 
     def __post_init__(self) -> None:
         levels = math.log2(self.resolution)
@@ -77,6 +101,8 @@ class LipSyncConfig:
                              f"(1 stride-1 + {int(levels)} stride-2 blocks), got {len(self.channels)}")
         if self.window < 1 or self.num_references < 1:
             raise ValueError("window and num_references must be positive")
+        if self.attention not in ("dot", "shape"):
+            raise ValueError(f"attention must be 'dot' or 'shape', got {self.attention!r}")
         if self.resolution // 4 < 8:
             raise ValueError("resolution too small for the ¼-resolution discriminator")
 
@@ -104,11 +130,13 @@ PRESETS: dict[str, LipSyncConfig] = {
     "fast": LipSyncConfig(
         name="fast", channels=(8, 16, 32, 64, 128, 128, 256, 256, 256), embed_dim=256,
         audio_channels=(128, 256), disc_full_channels=(16, 32, 64, 128, 128), disc_av_channels=(16, 32, 64, 128),
+        attention="shape", attention_weight=1.0, attention_teacher_steps=1000, reference_pixels=True, silence_probability=0.3,
     ),
     "cpu": LipSyncConfig(
         name="cpu", resolution=128, channels=(8, 16, 32, 48, 64, 96, 128, 128), embed_dim=128,
         audio_channels=(64, 128), language_dim=8, groups=4,
         disc_full_channels=(16, 32, 48, 64, 64), disc_av_channels=(16, 32, 48),
+        attention="shape", attention_weight=1.0, attention_teacher_steps=500, reference_pixels=True, silence_probability=0.3,
     ),
     # A few-second model for unit tests only.
     "tiny": LipSyncConfig(

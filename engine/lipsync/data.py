@@ -12,10 +12,15 @@ model-ready tensors and enforces the information-leak rules of paper §3.1.2:
    WindowSource must not use lip or chin landmarks to place the crop);
 4. no reference is a frame of the window (checked for every window; a violation raises), and
    references carry only the pixels inside the mouth rectangle.
+
+Items also carry the references' landmarks (for the supervised reference attention) and, with
+``config.silence_probability``, the nearly closed mouths of a window sometimes hear digital
+silence instead of their audio (see :class:`~engine.lipsync.config.LipSyncConfig`).
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
@@ -31,6 +36,16 @@ from engine.lipsync.mel import mel_windows
 
 MASK_MARGIN = 0.02  # crop fractions (≈ 5 px at 256) between any mouth landmark and the mask edge
 HIDDEN = 0.5  # value of hidden pixels in [0, 1] images (0 after the model's [-1, 1] mapping)
+INNER_LIPS = (4, 5)  # rows of the upper and lower inner-lip points among the 13 (MOUTH_JAW)
+
+
+def lip_opening(landmarks: np.ndarray) -> float:
+    """Inner-lip opening of (13, 2) jaw/mouth landmarks, in their units."""
+    return float(np.linalg.norm(landmarks[INNER_LIPS[0]] - landmarks[INNER_LIPS[1]]))
+
+
+def _silence(start: int, length: int) -> np.ndarray:
+    return np.zeros(length, dtype=np.float32)
 
 
 class LeakError(AvdubError):
@@ -74,6 +89,19 @@ def to_tensor(image: np.ndarray, size: int) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).float() / 255.0
 
 
+def reference_landmarks(source: WindowSource, references: Sequence[int],
+                        num_landmarks: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The references' jaw/mouth landmarks (N, K, 2) in crop fractions and which are known (N,)."""
+    lm = torch.zeros(len(references), num_landmarks, 2)
+    valid = torch.zeros(len(references), dtype=torch.bool)
+    for j, i in enumerate(references):
+        points = source.landmarks(i)
+        if points is not None:
+            lm[j] = torch.as_tensor(np.asarray(points, dtype=np.float32) / CROP_SIZE)
+            valid[j] = True
+    return lm, valid
+
+
 def resize_mask(mask: np.ndarray, size: int) -> torch.Tensor:
     """(H, W) float → (1, size, size) float32."""
     if mask.shape[0] != size:
@@ -91,7 +119,8 @@ class WindowDataset(Dataset):
     """
 
     def __init__(self, source: WindowSource, config: LipSyncConfig, frames: range | None = None,
-                 stride: int = 1, cache_images: bool = False, starts: Sequence[int] | None = None):
+                 stride: int = 1, cache_images: bool = False, starts: Sequence[int] | None = None,
+                 augment: bool = True):
         self.source, self.config = source, config
         # Resized crops kept as uint8 (R² · 3 bytes a frame): worth it for short tracks on CPU.
         self._cache: dict[int, torch.Tensor] | None = {} if cache_images else None
@@ -108,6 +137,19 @@ class WindowDataset(Dataset):
         r = config.resolution
         self._mouth = torch.from_numpy(mouth_mask(r, config.mouth_rect))  # (R, R) bool
         self._language = language_id(source.language)
+        self.closed_frames = self._closed_frames(checked) if augment and config.silence_probability > 0 else set()
+
+    def _closed_frames(self, frames: Sequence[int]) -> set[int]:
+        """Frames whose known inner-lip opening is at most the track's silence quantile."""
+        openings = {}
+        for i in frames:
+            lm = self.source.landmarks(i)
+            if lm is not None:
+                openings[i] = lip_opening(np.asarray(lm))
+        if len(openings) < 2:
+            return set()
+        limit = float(np.quantile(list(openings.values()), self.config.silence_quantile))
+        return {i for i, o in openings.items() if o <= limit}
 
     def _frames_with_visible_mouth(self, frames: Sequence[int]) -> set[int]:
         """Rule 2: frames whose mouth landmarks are not well inside the input mask."""
@@ -151,6 +193,11 @@ class WindowDataset(Dataset):
         references = torch.where(self._mouth, references, torch.full_like(references, HIDDEN))  # rule 4
         times = np.array([src.frame_time(i) for i in window])
         mel = mel_windows(src.audio, times, cfg.mel_bins, cfg.mel_frames)  # (T, F, L)
+        silenced = torch.tensor([i in self.closed_frames for i in window])  # (T,)
+        if bool(silenced.any()) and random.random() < cfg.silence_probability:
+            mel[silenced] = mel_windows(_silence, times[:1], cfg.mel_bins, cfg.mel_frames)
+        else:
+            silenced[:] = False
         masks = torch.stack([resize_mask(src.loss_mask(i), r) for i in window])  # (T, 1, R, R)
         landmarks = torch.zeros(cfg.window, cfg.num_landmarks, 2)
         valid = torch.zeros(cfg.window, dtype=torch.bool)
@@ -159,9 +206,15 @@ class WindowDataset(Dataset):
             if lm is not None:
                 landmarks[j] = torch.as_tensor(np.asarray(lm, dtype=np.float32) / CROP_SIZE)
                 valid[j] = True
+        ref_landmarks, ref_valid = reference_landmarks(src, refs, cfg.num_landmarks)
+        if cfg.attention == "shape" and not bool(ref_valid.any()):
+            raise AvdubError(f"no reference of the window at frame {window.start} has known landmarks: "
+                             "this model's attention is keyed by the references' mouth shapes")
         return {
             "inputs": inputs, "references": references, "mel": mel, "targets": targets, "loss_mask": masks,
             "landmarks": landmarks, "landmarks_valid": valid,
+            "reference_landmarks": ref_landmarks, "reference_landmarks_valid": ref_valid,
+            "silenced": silenced,
             "language": torch.tensor(self._language, dtype=torch.long),
             "frames": torch.tensor(list(window)), "reference_frames": torch.tensor(refs),
         }

@@ -28,11 +28,16 @@ class Decoder(nn.Module):
             blocks.append(ResBlock2d(prev + 2 * ch[k] + audio_ch[k], out, stride=1, groups=config.groups))
             prev = out
         self.blocks = nn.ModuleList(blocks)  # deepest level first
-        self.head = nn.Sequential(group_norm(ch[0], config.groups), nn.ReLU(), nn.Conv2d(ch[0], 3, 3, padding=1))
+        self.out_channels = 4 if config.reference_pixels else 3  # RGB (+ the reference blend weight)
+        self.head = nn.Sequential(group_norm(ch[0], config.groups), nn.ReLU(),
+                                  nn.Conv2d(ch[0], self.out_channels, 3, padding=1))
+        if config.reference_pixels:
+            nn.init.constant_(self.head[-1].bias[3], 2.0)  # sigmoid(2) ≈ 0.88: start from the reference mouth
 
     def forward(self, z: torch.Tensor, input_skips: list[torch.Tensor], ref_skips: list[torch.Tensor],
                 audio_feats: list[torch.Tensor]) -> torch.Tensor:
-        """z (M, D), skips per level k (M, C_k, R/2^k, R/2^k), audio (M, A_k) → (M, 3, R, R) in [0, 1]."""
+        """z (M, D), skips per level k (M, C_k, R/2^k, R/2^k), audio (M, A_k) → (M, 3 or 4, R, R) in [0, 1]
+        (the 4th channel, with ``reference_pixels``, is the blend weight of the reference mouth)."""
         cfg = self.config
         m = z.shape[0]
         assert z.shape == (m, cfg.embed_dim)
@@ -46,5 +51,5 @@ class Decoder(nn.Module):
             if k > 0:
                 x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
         out = torch.sigmoid(self.head(x))
-        assert out.shape == (m, 3, cfg.resolution, cfg.resolution)
+        assert out.shape == (m, self.out_channels, cfg.resolution, cfg.resolution)
         return out

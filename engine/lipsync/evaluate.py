@@ -154,6 +154,10 @@ def _evaluate(settings: EvalSettings, cfg, source, held: range, train_end: int, 
     from engine.lipsync.train import Trainer, TrainSettings
 
     out, n, fps = Path(settings.out), source.num_frames, source.fps
+    if not settings.landmarks and cfg.attention == "shape":
+        from engine.errors import AvdubError
+        raise AvdubError(f"the '{cfg.name}' preset keys its reference attention by mouth landmarks: "
+                         "it cannot be trained or run without them (drop --no-landmarks)")
     log(f"meshing {train_end} training frames")
     train_lm = lms.measure(source.frames[:train_end])  # (train_end, 478, 2)
     if settings.landmarks:  # supervise the landmark head with the training frames' mesh

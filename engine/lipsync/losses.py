@@ -6,6 +6,9 @@
   MS-SSIM and the discriminators well defined and makes the model care about the seam.
 * Landmarks: mean squared error of the 13 regressed jaw/mouth landmarks (crop fractions),
   over frames whose landmarks are known; weight 100.
+* Attention (our addition, see ``LipSyncConfig.attention_weight``): cross-entropy between each
+  frame's reference weights and a target distribution over the references, softmax of minus
+  the distance between the frame's mouth shape and each reference's (centred landmarks).
 * GAN: hinge loss (Lim & Ye 2017; BigGAN) for the discriminators, −D(fake) for the generator;
   weight 1e-4.
 """
@@ -14,6 +17,9 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+
+from engine.lipsync.attention import SHAPE_UNIT, centred, shape_distance
+from engine.lipsync.config import CROP_SIZE
 
 from engine.lipsync.msssim import ms_ssim
 
@@ -52,3 +58,32 @@ def hinge_discriminator_loss(real: torch.Tensor, fake: torch.Tensor) -> torch.Te
 def hinge_generator_loss(fake: torch.Tensor) -> torch.Tensor:
     """−E[D(G(z))]: the generator raises the critic's score of its frames (eq. 10)."""
     return -fake.float().mean()
+
+
+def attention_targets(frames: torch.Tensor, references: torch.Tensor, reference_valid: torch.Tensor,
+                      temperature: float) -> torch.Tensor:
+    """Target reference weights (B, T, N): softmax(−distance / temperature) over the valid
+    references (landmarks and temperature in the same units)."""
+    d = shape_distance(centred(frames.float()), centred(references.float()))
+    d = d.masked_fill(~reference_valid[:, None, :], 1e6)  # finite: an all-invalid row stays uniform, not NaN
+    return torch.softmax(-d / temperature, dim=-1)
+
+
+def attention_loss(weights: torch.Tensor, targets: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy −Σ target·log(weight) of (B, T, N) weights, mean over valid (B, T) frames."""
+    assert weights.shape == targets.shape and valid.shape == weights.shape[:2]
+    if not bool(valid.any()):
+        return weights.sum() * 0.0 + 0.0
+    ce = -(targets * torch.log(weights.float().clamp_min(1e-8))).sum(-1)  # (B, T)
+    return ce[valid].mean()
+
+
+def shape_loss(predicted: torch.Tensor, landmarks: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    """Predicted centred shapes (B, M, K, 2) in key units against landmarks (B, M, K, 2) in crop
+    fractions: mean squared point distance over the valid (B, M) entries."""
+    assert predicted.shape == landmarks.shape and valid.shape == predicted.shape[:2]
+    if not bool(valid.any()):
+        return predicted.sum() * 0.0 + 0.0
+    target = centred(landmarks.float() * (CROP_SIZE / SHAPE_UNIT))
+    err = ((predicted.float() - target) ** 2).sum(-1).mean(-1)  # (B, M)
+    return err[valid].mean()

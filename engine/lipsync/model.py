@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from engine.lipsync.attention import ReferenceAttention, mix
+from engine.lipsync.attention import SHAPE_UNIT, ReferenceAttention, ShapeAttention, centred, mix
 from engine.lipsync.blocks import ResidualMLP
-from engine.lipsync.config import LipSyncConfig
+from engine.lipsync.config import CROP_SIZE, LipSyncConfig
 from engine.lipsync.decoder import Decoder
 from engine.lipsync.encoders import AudioEncoder, ImageEncoder
 from engine.lipsync.masks import mouth_mask_tensor
@@ -28,9 +28,13 @@ from engine.lipsync.masks import mouth_mask_tensor
 
 @dataclass
 class ReferenceFeatures:
-    """Encoded references of B windows: skips per level (B, N, C_k, h_k, w_k); embedding (B, N, C_L)."""
+    """Encoded references of B windows: skips per level (B, N, C_k, h_k, w_k); embedding (B, N, C_L);
+    with shape attention, their centred mouth shapes (B, N, K, 2) in key units and which are known (B, N)."""
 
     skips: list[torch.Tensor]
+    pixels: torch.Tensor | None = None  # (B, N, 3, R, R) in [0, 1], mouth rectangle only (reference_pixels)
+    shapes: torch.Tensor | None = None
+    shapes_valid: torch.Tensor | None = None
 
     @property
     def embedding(self) -> torch.Tensor:
@@ -42,6 +46,7 @@ class LipSyncOutput:
     images: torch.Tensor  # (B, T, 3, R, R) in [0, 1]
     landmarks: torch.Tensor  # (B, T, K, 2) in crop fractions
     attention: torch.Tensor  # (B, T, N)
+    query_shapes: torch.Tensor | None = None  # (B, T, K, 2) shape attention only: from the audio
 
 
 class TemporalNet(nn.Module):
@@ -71,7 +76,11 @@ class LipSyncModel(nn.Module):
         self.input_encoder = ImageEncoder(config)
         self.reference_encoder = ImageEncoder(config)
         self.audio_encoder = AudioEncoder(config)
-        self.attention = ReferenceAttention(self.audio_encoder.dim, c_last)
+        if config.attention == "shape":
+            self.attention = ShapeAttention(self.audio_encoder.dim, config.num_landmarks,
+                                            config.attention_temperature)
+        else:
+            self.attention = ReferenceAttention(self.audio_encoder.dim, c_last)
         self.language = nn.Embedding(config.num_languages, config.language_dim)
         self.fuse = nn.Linear(2 * c_last + self.audio_encoder.dim + config.language_dim, config.embed_dim)
         self.temporal = TemporalNet(config.embed_dim, config.temporal_layers, config.temporal_kernel)
@@ -93,19 +102,42 @@ class LipSyncModel(nn.Module):
         return torch.where(self.mouth, refs * 2 - 1, torch.zeros_like(refs))
 
     # ---- stages ----------------------------------------------------------------------------
-    def encode_references(self, references: torch.Tensor) -> ReferenceFeatures:
-        """references (B, N, 3, R, R) in [0, 1] → per-level skips (B, N, C_k, h, w)."""
+    def encode_references(self, references: torch.Tensor, landmarks: torch.Tensor | None = None,
+                          landmarks_valid: torch.Tensor | None = None) -> ReferenceFeatures:
+        """references (B, N, 3, R, R) in [0, 1] → per-level skips (B, N, C_k, h, w).
+
+        Shape attention also needs their jaw/mouth ``landmarks`` (B, N, K, 2) in crop fractions
+        and ``landmarks_valid`` (B, N) bool (default: all known)."""
+        cfg = self.config
         b, n = references.shape[:2]
-        r = self.config.resolution
+        r = cfg.resolution
         assert references.shape[2:] == (3, r, r), f"bad references {tuple(references.shape)}"
         skips = self.reference_encoder(self.mask_references(references.flatten(0, 1)))
-        return ReferenceFeatures([s.unflatten(0, (b, n)) for s in skips])
+        features = ReferenceFeatures([s.unflatten(0, (b, n)) for s in skips])
+        if cfg.reference_pixels:
+            features.pixels = references
+        if cfg.attention == "shape":
+            if landmarks is None:
+                raise ValueError("this model's attention is keyed by the references' mouth shapes: "
+                                 "pass their landmarks")
+            assert landmarks.shape == (b, n, cfg.num_landmarks, 2), f"bad landmarks {tuple(landmarks.shape)}"
+            features.shapes = centred(landmarks.float() * (CROP_SIZE / SHAPE_UNIT))
+            features.shapes_valid = (landmarks_valid if landmarks_valid is not None
+                                     else torch.ones(b, n, dtype=torch.bool, device=landmarks.device))
+        return features
 
     def forward(self, frames: torch.Tensor, mel: torch.Tensor, language: torch.Tensor,
                 references: torch.Tensor | None = None,
-                reference_features: ReferenceFeatures | None = None) -> LipSyncOutput:
+                reference_features: ReferenceFeatures | None = None,
+                reference_landmarks: torch.Tensor | None = None, reference_landmarks_valid: torch.Tensor | None = None,
+                teacher_weights: torch.Tensor | None = None, teacher_share: float = 0.0) -> LipSyncOutput:
         """frames (B, T, 3, R, R) in [0, 1]; mel (B, T, F, L); language (B,) long;
-        references (B, N, 3, R, R) in [0, 1] (or their ``reference_features``)."""
+        references (B, N, 3, R, R) in [0, 1] (or their ``reference_features``); shape attention
+        also takes ``reference_landmarks`` (see :meth:`encode_references`).
+
+        Training only: ``teacher_weights`` (B, T, N) are mixed into the attention weights with
+        ``teacher_share`` before they mix the references; the output still reports the model's
+        own weights; rows of ``teacher_weights`` that are all zero mean "no target"."""
         cfg = self.config
         b, t = frames.shape[:2]
         r = cfg.resolution
@@ -114,19 +146,35 @@ class LipSyncModel(nn.Module):
         assert language.shape == (b,), f"bad language {tuple(language.shape)}"
         if reference_features is None:
             assert references is not None, "pass references or reference_features"
-            reference_features = self.encode_references(references)
+            reference_features = self.encode_references(references, reference_landmarks, reference_landmarks_valid)
 
         input_skips = self.input_encoder(self.mask_inputs(frames.flatten(0, 1)))  # [(B·T, C_k, h, w)]
         audio_emb, audio_feats = self.audio_encoder(mel.flatten(0, 1))  # (B·T, A), [(B·T, A_k)]
-        weights = self.attention(audio_emb.unflatten(0, (b, t)), reference_features.embedding)  # (B, T, N)
-        ref_skips = [mix(weights, s) for s in reference_features.skips]  # [(B·T, C_k, h, w)]
+        if cfg.attention == "shape":
+            att = self.attention(audio_emb.unflatten(0, (b, t)), reference_features.shapes,
+                                 reference_features.shapes_valid)
+        else:
+            att = self.attention(audio_emb.unflatten(0, (b, t)), reference_features.embedding)
+        weights = att.weights  # (B, T, N)
+        mixing = weights
+        if teacher_weights is not None and teacher_share > 0:
+            assert teacher_weights.shape == weights.shape, f"bad teacher {tuple(teacher_weights.shape)}"
+            # Frames without a target (all-zero rows) keep the model's own weights.
+            known = teacher_weights.sum(-1, keepdim=True) > 0
+            teacher = torch.where(known, teacher_weights.to(weights.dtype), weights)
+            mixing = (1 - teacher_share) * weights + teacher_share * teacher
+        ref_skips = [mix(mixing, s) for s in reference_features.skips]  # [(B·T, C_k, h, w)]
 
         lang = self.language(language)[:, None, :].expand(b, t, -1).flatten(0, 1)  # (B·T, E)
         joint = self.fuse(torch.cat([input_skips[-1].flatten(1), ref_skips[-1].flatten(1), audio_emb, lang], 1))
         joint = self.temporal(joint.unflatten(0, (b, t)))  # (B, T, D)
         landmarks = self.landmark_head(joint).unflatten(-1, (cfg.num_landmarks, 2))  # (B, T, K, 2)
-        images = self.decoder(joint.flatten(0, 1), input_skips, ref_skips, audio_feats)
-        return LipSyncOutput(images.unflatten(0, (b, t)), landmarks, weights)
+        images = self.decoder(joint.flatten(0, 1), input_skips, ref_skips, audio_feats)  # (B·T, 3|4, R, R)
+        if cfg.reference_pixels:
+            ref_pixels = mix(mixing, reference_features.pixels.to(images.dtype))  # (B·T, 3, R, R)
+            blend = images[:, 3:] * self.mouth  # the reference mouth counts only inside the rectangle
+            images = blend * ref_pixels + (1 - blend) * images[:, :3]
+        return LipSyncOutput(images.unflatten(0, (b, t)), landmarks, weights, att.query_shapes)
 
 
 def count_parameters(module: nn.Module) -> int:

@@ -59,16 +59,18 @@ class SyntheticTalkingHead:
         return self._span(start, length)
 
     def landmarks(self, i: int) -> np.ndarray:
-        """(13, 2) template px: 5 jaw points then 8 lip points."""
+        """(13, 2) template px in the order of ``MOUTH_JAW``: outer lip corners, outer lip
+        middles (upper, lower), inner lip middles (upper, lower), inner corners, then the chin
+        and four jaw points — drawn where :meth:`crop` draws the lips."""
         dx, dy = self._drift[i]
         o = self.opening(i)
         cx, cy = MOUTH_CENTRE[0] + dx, MOUTH_CENTRE[1] + dy
-        half_w, half_h = 30.0, 3.0 + 14.0 * o
-        jaw = [(cx - 60, cy + 10), (cx - 35, cy + 40 + 6 * o), (cx, cy + 50 + 8 * o), (cx + 35, cy + 40 + 6 * o),
+        outer, inner = 5 + 15 * o, 1 + 12 * o  # half heights of the lip and cavity ellipses
+        lips = [(cx - 32, cy), (cx + 32, cy), (cx, cy - outer), (cx, cy + outer), (cx, cy - inner), (cx, cy + inner),
+                (cx - 26, cy), (cx + 26, cy)]
+        jaw = [(cx, cy + 50 + 8 * o), (cx - 35, cy + 40 + 6 * o), (cx + 35, cy + 40 + 6 * o), (cx - 60, cy + 10),
                (cx + 60, cy + 10)]
-        angles = np.linspace(0, 2 * np.pi, 8, endpoint=False)
-        lips = [(cx + half_w * np.cos(a), cy + half_h * np.sin(a)) for a in angles]
-        return np.array(jaw + lips, dtype=np.float32)
+        return np.array(lips + jaw, dtype=np.float32)
 
     def crop(self, i: int) -> np.ndarray:
         dx, dy = self._drift[i]
@@ -97,7 +99,7 @@ class SyntheticTalkingHead:
         """Convex polygon over the lower face (ears, mid-nose, chin lowered), feathered."""
         lm = self.landmarks(i)
         dx, dy = self._drift[i]
-        pts = np.concatenate([lm[:5] + [0, 12], [[40 + dx, 110 + dy], [216 + dx, 110 + dy], [128 + dx, 95 + dy]]])
+        pts = np.concatenate([lm[8:] + [0, 12], [[40 + dx, 110 + dy], [216 + dx, 110 + dy], [128 + dx, 95 + dy]]])
         mask = np.zeros((CROP_SIZE, CROP_SIZE), np.float32)
         cv2.fillConvexPoly(mask, cv2.convexHull(pts.astype(np.int32)), 1.0, cv2.LINE_AA)
         return cv2.GaussianBlur(mask, (0, 0), 3)

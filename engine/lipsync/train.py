@@ -25,11 +25,12 @@ from engine.errors import AvdubError, JobCancelled
 from engine.jobs.events import StageReporter
 from engine.lipsync import ddp
 from engine.lipsync.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from engine.lipsync.config import LipSyncConfig
+from engine.lipsync.config import CROP_SIZE, LipSyncConfig
 from engine.lipsync.discriminators import (
     TRIPLET, AudioVisualDiscriminator, FrameTripletDiscriminator, mismatched_audio)
 from engine.lipsync.losses import (
-    composite, hinge_discriminator_loss, hinge_generator_loss, landmark_loss, reconstruction_loss)
+    attention_loss, attention_targets, composite, shape_loss, hinge_discriminator_loss, hinge_generator_loss, landmark_loss,
+    reconstruction_loss)
 from engine.lipsync.model import LipSyncModel
 
 
@@ -145,8 +146,20 @@ class Trainer:
         cfg, dev = self.config, self.device
         b = {k: v.to(dev, non_blocking=True) for k, v in batch.items()}
         targets, mel = b["targets"], b["mel"]
+        supervise_attention = cfg.attention == "shape" and cfg.attention_weight > 0 and "reference_landmarks" in b
+        teacher, share = None, 0.0
+        if supervise_attention:
+            teacher = attention_targets(b["landmarks"], b["reference_landmarks"], b["reference_landmarks_valid"],
+                                        cfg.attention_temperature / CROP_SIZE)  # (B, T, N)
+            att_valid = b["landmarks_valid"] & b["reference_landmarks_valid"].any(-1, keepdim=True)
+            if cfg.attention_teacher_steps > 0:
+                share = max(0.0, 1.0 - self.step / cfg.attention_teacher_steps)
+            teacher = torch.where(att_valid[..., None], teacher, torch.zeros_like(teacher))
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=self.amp):
-            out = self.g(b["inputs"], mel, b["language"], b["references"])
+            out = self.g(b["inputs"], mel, b["language"], b["references"],
+                         reference_landmarks=b.get("reference_landmarks"),
+                         reference_landmarks_valid=b.get("reference_landmarks_valid"),
+                         teacher_weights=teacher, teacher_share=share)
         images = out.images.float()
         comp = composite(images, targets, b["loss_mask"])  # (B, T, 3, R, R)
         logs: dict[str, float] = {}
@@ -173,6 +186,12 @@ class Trainer:
         rec, terms = reconstruction_loss(comp, targets, cfg.msssim_weight)
         land = landmark_loss(out.landmarks, b["landmarks"], b["landmarks_valid"])
         total = rec + cfg.landmark_weight * land
+        if supervise_attention:
+            att = attention_loss(out.attention, teacher, att_valid)
+            shapes = shape_loss(out.query_shapes, b["landmarks"], b["landmarks_valid"])
+            total = total + cfg.attention_weight * (att + shapes)
+            logs.update(att=att.item(), shapes=shapes.item(),
+                        att_max=float(out.attention.detach().max(-1).values.mean()), teacher_share=share)
         if self.settings.use_gan:
             # The discriminators judge but are not updated by this loss: call them without DDP
             # and without parameter gradients.
@@ -240,6 +259,8 @@ class Trainer:
 def _describe(step: int, total: int, losses: dict[str, float], rate: float) -> str:
     parts = [f"step {step}/{total}", f"rec {losses['rec']:.4f}", f"ms-ssim {losses['msssim']:.3f}",
              f"land {losses['land']:.5f}"]
+    if "att" in losses:
+        parts.append(f"att {losses['att']:.3f} shapes {losses['shapes']:.3f} (max w {losses['att_max']:.2f})")
     if "d_full" in losses:
         parts.append(f"d {losses['d_full'] + losses['d_av']:.3f}")
     parts.append(f"{rate:.2f} step/s")
