@@ -89,12 +89,12 @@ def to_tensor(image: np.ndarray, size: int) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).float() / 255.0
 
 
-def reference_landmarks(source: WindowSource, references: Sequence[int],
-                        num_landmarks: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The references' jaw/mouth landmarks (N, K, 2) in crop fractions and which are known (N,)."""
-    lm = torch.zeros(len(references), num_landmarks, 2)
-    valid = torch.zeros(len(references), dtype=torch.bool)
-    for j, i in enumerate(references):
+def frame_landmarks(source: WindowSource, frames: Sequence[int],
+                    num_landmarks: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The frames' jaw/mouth landmarks (M, K, 2) in crop fractions and which are known (M,)."""
+    lm = torch.zeros(len(frames), num_landmarks, 2)
+    valid = torch.zeros(len(frames), dtype=torch.bool)
+    for j, i in enumerate(frames):
         points = source.landmarks(i)
         if points is not None:
             lm[j] = torch.as_tensor(np.asarray(points, dtype=np.float32) / CROP_SIZE)
@@ -199,14 +199,8 @@ class WindowDataset(Dataset):
         else:
             silenced[:] = False
         masks = torch.stack([resize_mask(src.loss_mask(i), r) for i in window])  # (T, 1, R, R)
-        landmarks = torch.zeros(cfg.window, cfg.num_landmarks, 2)
-        valid = torch.zeros(cfg.window, dtype=torch.bool)
-        for j, i in enumerate(window):
-            lm = src.landmarks(i)
-            if lm is not None:
-                landmarks[j] = torch.as_tensor(np.asarray(lm, dtype=np.float32) / CROP_SIZE)
-                valid[j] = True
-        ref_landmarks, ref_valid = reference_landmarks(src, refs, cfg.num_landmarks)
+        landmarks, valid = frame_landmarks(src, window, cfg.num_landmarks)
+        ref_landmarks, ref_valid = frame_landmarks(src, refs, cfg.num_landmarks)
         if cfg.attention == "shape" and not bool(ref_valid.any()):
             raise AvdubError(f"no reference of the window at frame {window.start} has known landmarks: "
                              "this model's attention is keyed by the references' mouth shapes")

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.lipsync.config import CROP_SIZE, language_id
-from engine.lipsync.data import WindowSource, reference_landmarks, resize_mask, to_tensor
+from engine.lipsync.data import WindowSource, frame_landmarks, resize_mask, to_tensor
 from engine.lipsync.mel import array_span, mel_windows
 from engine.lipsync.model import LipSyncModel
 
@@ -72,7 +72,7 @@ def generate_chunk(model: LipSyncModel, source: WindowSource, frames: range, ref
     amp = device.type == "cuda"
     lang = torch.tensor([language_id(language if language is not None else source.language)], device=device)
     refs = torch.stack([to_tensor(source.crop(i), r) for i in references])[None].to(device)  # (1, N, 3, R, R)
-    ref_lm, ref_valid = reference_landmarks(source, references, cfg.num_landmarks)
+    ref_lm, ref_valid = frame_landmarks(source, references, cfg.num_landmarks)
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
         ref_feats = model.encode_references(refs, ref_lm[None].to(device), ref_valid[None].to(device))
     results: dict[int, np.ndarray] = {}

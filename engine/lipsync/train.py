@@ -146,7 +146,7 @@ class Trainer:
         cfg, dev = self.config, self.device
         b = {k: v.to(dev, non_blocking=True) for k, v in batch.items()}
         targets, mel = b["targets"], b["mel"]
-        supervise_attention = cfg.attention == "shape" and cfg.attention_weight > 0 and "reference_landmarks" in b
+        supervise_attention = cfg.attention == "shape" and cfg.attention_weight > 0
         teacher, share = None, 0.0
         if supervise_attention:
             teacher = attention_targets(b["landmarks"], b["reference_landmarks"], b["reference_landmarks_valid"],
@@ -157,8 +157,8 @@ class Trainer:
             teacher = torch.where(att_valid[..., None], teacher, torch.zeros_like(teacher))
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=self.amp):
             out = self.g(b["inputs"], mel, b["language"], b["references"],
-                         reference_landmarks=b.get("reference_landmarks"),
-                         reference_landmarks_valid=b.get("reference_landmarks_valid"),
+                         reference_landmarks=b["reference_landmarks"],
+                         reference_landmarks_valid=b["reference_landmarks_valid"],
                          teacher_weights=teacher, teacher_share=share)
         images = out.images.float()
         comp = composite(images, targets, b["loss_mask"])  # (B, T, 3, R, R)
