@@ -32,6 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--held-out", type=int, default=300, metavar="FRAMES", help="most held-out frames to judge")
     q.add_argument("--max-frames", type=int, help="read at most this many frames of the clip")
     q.add_argument("--no-gan", action="store_true", help="train with reconstruction loss only")
+    q.add_argument("--no-stabilise", action="store_true",
+                   help="keep the fixed crop box (do not align every crop by its eye/nose points)")
     q.add_argument("--no-landmarks", action="store_true",
                    help="train without the landmark loss (no face mesh of the training frames)")
     q.add_argument("--out", type=Path, default=Path("lipsync-eval"), metavar="DIR",
@@ -51,7 +53,8 @@ def cmd_eval_lipsync(args: argparse.Namespace) -> int:
         video=args.video, out=args.out, preset=args.preset, train_fraction=args.train_fraction,
         minutes=args.minutes, steps=args.steps, threads=args.threads,
         box=tuple(args.box) if args.box else None, language=args.language, max_held_out=args.held_out,
-        use_gan=not args.no_gan, landmarks=not args.no_landmarks, max_frames=args.max_frames)
+        use_gan=not args.no_gan, landmarks=not args.no_landmarks, max_frames=args.max_frames,
+        stabilise=not args.no_stabilise)
     report = evaluate(settings, ModelRegistry.from_environment(), log=lambda m: print(m, file=sys.stderr, flush=True))
     if args.json:
         print(json.dumps(report))

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from engine.lipsync.mel import silence_share
+
 SHAPE_UNIT = 10.0  # template pixels per unit of the shape key space (keeps values near ±4)
 
 
@@ -66,16 +68,36 @@ class ReferenceAttention(nn.Module):
 class ShapeAttention(nn.Module):
     """Attention in the mouth-shape key space (see the module docstring)."""
 
-    def __init__(self, audio_dim: int, num_landmarks: int, temperature: float, hidden: int = 128):
+    def __init__(self, audio_dim: int, num_landmarks: int, temperature: float, hidden: int = 128,
+                 mel_dim: int | None = None):
         super().__init__()
         self.num_landmarks = num_landmarks
         self.temperature = temperature / SHAPE_UNIT  # template px → key units
         self.query = nn.Sequential(nn.Linear(audio_dim, hidden), nn.ReLU(), nn.Linear(hidden, 2 * num_landmarks))
         nn.init.zeros_(self.query[-1].weight)  # start at the references' mean shape
         nn.init.zeros_(self.query[-1].bias)
+        self.mel_dim = mel_dim
+        if mel_dim is not None:
+            # A fixed linear map from the flattened log-mel window, set in closed form per speaker
+            # (engine.lipsync.shape_prior); buffers, not parameters: gradient steps would only
+            # wander from the exact least-squares solution. Zero until fitted.
+            self.register_buffer("prior_weight", torch.zeros(2 * num_landmarks, mel_dim))  # (2K, F·L)
+            self.register_buffer("prior_bias", torch.zeros(2 * num_landmarks))  # (2K,)
+            self.register_buffer("prior_silence", torch.zeros(2 * num_landmarks))  # (2K,) change in silence
 
-    def forward(self, audio: torch.Tensor, ref_shapes: torch.Tensor, ref_valid: torch.Tensor) -> AttentionResult:
-        """audio (B, T, A), ref_shapes (B, N, K, 2) centred in key units, ref_valid (B, N) bool
+    def set_prior(self, weight: torch.Tensor, bias: torch.Tensor, silence: torch.Tensor) -> None:
+        """Install a fitted audio → shape-change map: weight (2K, F·L), bias (2K,) and the change
+        for digital silence (2K,), in key units (engine.lipsync.shape_prior)."""
+        assert self.mel_dim is not None, "this attention was built without an audio prior"
+        assert weight.shape == self.prior_weight.shape and bias.shape == silence.shape == self.prior_bias.shape
+        self.prior_weight.copy_(weight)
+        self.prior_bias.copy_(bias)
+        self.prior_silence.copy_(silence)
+
+    def forward(self, audio: torch.Tensor, ref_shapes: torch.Tensor, ref_valid: torch.Tensor,
+                mel: torch.Tensor | None = None) -> AttentionResult:
+        """audio (B, T, A), ref_shapes (B, N, K, 2) centred in key units, ref_valid (B, N) bool,
+        mel (B, T, F, L) the log-mel windows (needed with a prior)
         → weights (B, T, N) (zero on invalid references) and the predicted shapes."""
         b, n = ref_shapes.shape[:2]
         assert audio.dim() == 3 and audio.shape[0] == b and ref_valid.shape == (b, n)
@@ -85,7 +107,13 @@ class ShapeAttention(nn.Module):
         # whole shapes of ±6 units from zero would take thousands of steps).
         v = ref_valid[..., None, None].to(ref_shapes.dtype)
         anchor = (ref_shapes * v).sum(1, keepdim=True) / v.sum(1, keepdim=True)  # (B, 1, K, 2)
-        change = self.query(audio).unflatten(-1, (self.num_landmarks, 2))  # (B, T, K, 2)
+        change = self.query(audio)  # (B, T, 2K)
+        if self.mel_dim is not None:
+            assert mel is not None and mel.shape[:2] == audio.shape[:2], "pass the log-mel windows"
+            speech = mel.float().flatten(2) @ self.prior_weight.T + self.prior_bias  # (B, T, 2K)
+            silent = silence_share(mel.float())[..., None]  # (B, T, 1)
+            change = change + ((1 - silent) * speech + silent * self.prior_silence).to(change.dtype)
+        change = change.unflatten(-1, (self.num_landmarks, 2))  # (B, T, K, 2)
         q = centred(anchor.to(change.dtype) + change)
         logits = -shape_distance(q.float(), ref_shapes.float()) / self.temperature  # (B, T, N)
         logits = logits.masked_fill(~ref_valid[:, None, :], float("-inf"))

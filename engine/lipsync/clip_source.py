@@ -2,8 +2,9 @@
 
 A stand-in for the face pipeline, for footage that is already a steady close-up (such as the
 256×256 test clips): every frame is cut at the same square box (OpenCV decode, resampled to
-the 256×256 template), so there is no tracking and no landmark information (the landmark loss
-is off for such a source). The loss mask is the mouth rectangle grown by ``LOSS_MARGIN`` and
+the 256×256 template), so there is no tracking and no landmark information until a caller
+sets them (:meth:`set_landmarks`); :meth:`warp` re-cuts the crops through per-frame transforms
+(the harness holds the head still with it, as the product's per-frame alignment does). The loss mask is the mouth rectangle grown by ``LOSS_MARGIN`` and
 feathered. References are chosen by K-means (10 clusters) over small grey thumbnails of the
 mouth region of the reference pool (e.g. the training part of the clip): for each cluster,
 the member closest to its centre that is not in the window.
@@ -64,6 +65,20 @@ class ClipWindowSource:
         self._span = array_span(self.samples)
         self._mask = self._make_loss_mask()
         self._clusters = self._cluster(reference_pool or range(len(frames)))
+
+    def warp(self, transforms: np.ndarray) -> None:
+        """Re-cut every crop through its (2, 3) crop → crop similarity (e.g. to hold the head still);
+        landmarks set before are mapped along. Choose references afterwards."""
+        transforms = np.asarray(transforms, np.float64)
+        if transforms.shape != (self.num_frames, 2, 3):
+            raise ValueError(f"transforms {transforms.shape}, expected ({self.num_frames}, 2, 3)")
+        for i, m in enumerate(transforms):
+            self.frames[i] = cv2.warpAffine(self.frames[i], m, (CROP_SIZE, CROP_SIZE), flags=cv2.INTER_CUBIC,
+                                            borderMode=cv2.BORDER_REPLICATE)
+        if self._landmarks is not None:
+            lm = self._landmarks.astype(np.float64)
+            self._landmarks = (np.einsum("fkc,fdc->fkd", lm, transforms[:, :, :2])
+                               + transforms[:, None, :, 2]).astype(np.float32)
 
     def choose_references_from(self, pool: range) -> None:
         """Draw references only from ``pool`` (e.g. the training frames)."""

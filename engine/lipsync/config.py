@@ -81,6 +81,14 @@ class LipSyncConfig:
     attention_weight: float = 0.0
     attention_temperature: float = 0.5  # template pixels
     attention_teacher_steps: int = 0
+    # With "shape": a closed-form (ridge) map from the log-mel window to the mouth shape is fitted
+    # on the speaker's training frames before the first step and added to the query
+    # (engine/lipsync/shape_prior.py). attention_selection "top1": each frame takes the single
+    # reference with the largest weight instead of the soft mix (in training with a
+    # straight-through gradient to the soft weights), because a mix of several real mouths is a
+    # ghosted, blurred mouth; training and inference then see the same kind of input.
+    attention_prior: bool = False
+    attention_selection: str = "soft"
     # Reference pixel skip (not in the paper): the decoder also outputs a blend weight, and
     # inside the mouth rectangle the frame becomes weight × (the attended references' own
     # pixels) + (1 − weight) × the decoded image, so that a briefly trained model shows a sharp
@@ -103,6 +111,10 @@ class LipSyncConfig:
             raise ValueError("window and num_references must be positive")
         if self.attention not in ("dot", "shape"):
             raise ValueError(f"attention must be 'dot' or 'shape', got {self.attention!r}")
+        if self.attention_selection not in ("soft", "top1"):
+            raise ValueError(f"attention_selection must be 'soft' or 'top1', got {self.attention_selection!r}")
+        if self.attention_prior and self.attention != "shape":
+            raise ValueError("attention_prior needs attention='shape'")
         if self.resolution // 4 < 8:
             raise ValueError("resolution too small for the ¼-resolution discriminator")
 
@@ -131,12 +143,14 @@ PRESETS: dict[str, LipSyncConfig] = {
         name="fast", channels=(8, 16, 32, 64, 128, 128, 256, 256, 256), embed_dim=256,
         audio_channels=(128, 256), disc_full_channels=(16, 32, 64, 128, 128), disc_av_channels=(16, 32, 64, 128),
         attention="shape", attention_weight=1.0, attention_teacher_steps=1000, reference_pixels=True, silence_probability=0.3,
+        attention_prior=True, attention_selection="top1",
     ),
     "cpu": LipSyncConfig(
         name="cpu", resolution=128, channels=(8, 16, 32, 48, 64, 96, 128, 128), embed_dim=128,
         audio_channels=(64, 128), language_dim=8, groups=4,
         disc_full_channels=(16, 32, 48, 64, 64), disc_av_channels=(16, 32, 48),
         attention="shape", attention_weight=1.0, attention_teacher_steps=500, reference_pixels=True, silence_probability=0.3,
+        attention_prior=True, attention_selection="top1",
     ),
     # A few-second model for unit tests only.
     "tiny": LipSyncConfig(

@@ -25,6 +25,7 @@ RIGHT_EYE, LEFT_EYE = (33, 133), (263, 362)  # mesh eye corners
 # Where the jaw/mouth points may reach, in box fractions: the mouth rectangle
 # (0.08, 0.28, 0.92, 0.95) shrunk by rule 2's margin (0.02) and 0.03 more for motion between samples.
 JAW_LIMITS = (0.13, 0.33, 0.87, 0.90)
+STABILISE_SMOOTH = 5  # frames the alignment points are averaged over
 
 
 def check_clip(path: Path) -> None:
@@ -83,3 +84,31 @@ def auto_box(path: Path, registry) -> tuple[int, int, int]:
     x = int(round((jx1 + jx2) / 2 - size / 2))
     y = int(round(mid[1] - EYE_Y * size))
     return int(np.clip(x, 0, w - s)), int(np.clip(y, 0, h - s)), s
+
+
+def stabilising_transforms(points: np.ndarray, smooth: int = STABILISE_SMOOTH) -> np.ndarray:
+    """(F, P, 2) eye/nose points of the crops (NaN rows: no face) → (F, 2, 3) crop → crop similarities
+    that hold those points where they sit on the median frame.
+
+    A fixed box lets the head move inside the crop, so a reference mouth pasted in place would
+    sit where the reference frame's head was; the product's crops are aligned per frame by the
+    same points (:mod:`engine.faces.align`), and this gives the harness the same geometry. The
+    points are smoothed over ``smooth`` frames first, as a tracker smooths its transforms, so
+    mesh jitter does not shake the crop.
+    """
+    from engine.faces.align import fit_similarity
+
+    pts = np.asarray(points, np.float64)
+    assert pts.ndim == 3 and pts.shape[2] == 2, pts.shape
+    known = ~np.isnan(pts).any((1, 2))
+    if not known.any():
+        raise MediaError("no face found in the clip's frames: cannot align the crops")
+    idx = np.arange(len(pts))
+    filled = np.stack([np.interp(idx, idx[known], pts[known, p, c]) for p in range(pts.shape[1])
+                       for c in range(2)], axis=1).reshape(len(pts), pts.shape[1], 2)
+    if smooth > 1:
+        kernel = np.ones(smooth) / smooth
+        padded = np.concatenate([filled[:1].repeat(smooth // 2, 0), filled, filled[-1:].repeat(smooth // 2, 0)])
+        filled = np.apply_along_axis(lambda s: np.convolve(s, kernel, mode="valid"), 0, padded)
+    target = np.median(filled[known], axis=0)  # (P, 2)
+    return np.stack([fit_similarity(p, target) for p in filled])

@@ -52,6 +52,7 @@ class EvalSettings:
     landmarks: bool = True  # landmark loss on the training frames' face mesh (13 jaw/mouth points)
     max_frames: int | None = None  # read at most this many frames of the clip
     batch_size: int = 16  # inference frames per batch
+    stabilise: bool = True  # align every crop by its eye/nose points (as the product's crops are)
 
 
 Log = Callable[[str], None]
@@ -133,19 +134,42 @@ def evaluate(settings: EvalSettings, registry, log: Log = lambda _: None) -> dic
         from engine.errors import MediaError
         raise MediaError(f"{settings.video}: {n} frames are too few to train on {settings.train_fraction:.0%} "
                          f"and judge at least {2 * MAX_LAG + 8} held-out frames")
-    source.choose_references_from(range(train_end))
     lms = M.MouthLandmarks(registry, source.frames[:: max(1, n // 8)])
     try:
-        return _evaluate(settings, cfg, source, held, train_end, box, lms, log)
+        log(f"meshing {train_end} training frames")
+        train_lm = lms.measure(source.frames[:train_end])  # (train_end, 478, 2)
+        if settings.stabilise:
+            train_lm = _stabilise(source, lms, train_end, train_lm, log)
+        source.choose_references_from(range(train_end))
+        return _evaluate(settings, cfg, source, held, train_end, box, lms, train_lm, log)
     finally:
         lms.close()
 
 
-def _evaluate(settings: EvalSettings, cfg, source, held: range, train_end: int, box, lms, log: Log) -> dict:
+def _stabilise(source, lms, train_end: int, train_lm: np.ndarray, log: Log) -> np.ndarray:
+    """Hold the head still in every crop (eye/nose points on their median place); returns the
+    training frames' mesh mapped along."""
+    from engine.faces.align import apply
+    from engine.faces.template import ALIGN_INDICES
+    from engine.lipsync.eval_clip import stabilising_transforms
+
+    log(f"meshing {source.num_frames - train_end} more frames to align the crops")
+    points = np.concatenate([train_lm, lms.measure(source.frames[train_end:])])[:, list(ALIGN_INDICES)]
+    transforms = stabilising_transforms(points)  # (F, 2, 3)
+    moved = np.linalg.norm(points - np.stack([apply(m, p) for m, p in zip(transforms, points)]), axis=-1)
+    log(f"aligned the crops: the eye/nose points moved by {np.nanmedian(moved):.1f} px (median), "
+        f"{np.nanpercentile(moved, 95):.1f} px (95th percentile)")
+    source.warp(transforms)
+    return np.stack([apply(transforms[i], train_lm[i]) for i in range(train_end)]).astype(np.float32)
+
+
+def _evaluate(settings: EvalSettings, cfg, source, held: range, train_end: int, box, lms,
+              train_lm: np.ndarray, log: Log) -> dict:
     import torch
 
     from engine.faces.template import ALIGN_INDICES, MOUTH_JAW
     from engine.jobs.events import CancelToken, StageReporter
+    from engine.lipsync.ceiling import ceiling_for
     from engine.lipsync.checkpoint import load_checkpoint, load_generator
     from engine.lipsync.data import WindowDataset
     from engine.lipsync.eval_strip import write_strip
@@ -158,8 +182,6 @@ def _evaluate(settings: EvalSettings, cfg, source, held: range, train_end: int, 
         from engine.errors import AvdubError
         raise AvdubError(f"the '{cfg.name}' preset keys its reference attention by mouth landmarks: "
                          "it cannot be trained or run without them (drop --no-landmarks)")
-    log(f"meshing {train_end} training frames")
-    train_lm = lms.measure(source.frames[:train_end])  # (train_end, 478, 2)
     if settings.landmarks:  # supervise the landmark head with the training frames' mesh
         full = np.full((n, len(MOUTH_JAW), 2), np.nan, np.float32)
         full[:train_end] = train_lm[:, list(MOUTH_JAW)]
@@ -193,7 +215,7 @@ def _evaluate(settings: EvalSettings, cfg, source, held: range, train_end: int, 
                           windows=len(dataset), rejected_windows=dataset.rejected_windows, losses={k: round(v, 4) for k, v in result.losses.items()})
     ckpt = load_checkpoint(ckpt_path)
     total_s = float(ckpt.meta.get("train_seconds", 0.0))
-    train_info.update(steps=ckpt.step, minutes=round(total_s / 60, 2),
+    train_info.update(steps=ckpt.step, minutes=round(total_s / 60, 2), shape_prior=ckpt.meta.get("shape_prior"),
                       seconds_per_step=round(total_s / ckpt.step, 3) if ckpt.step else None)
     model = load_generator(ckpt_path)
     if model.config != cfg:
@@ -234,7 +256,7 @@ def _evaluate(settings: EvalSettings, cfg, source, held: range, train_end: int, 
     face_box = rect_pixels(256, MOUTH_RECT)
     mouth_box = _mouth_box(real_lm)
     report: dict = {"clip": str(settings.video), "preset": cfg.name, "box": list(box), "fps": fps,
-                    "frames": n, "train_frames": [0, train_end], "held_out": [held.start, held.stop],
+                    "frames": n, "train_frames": [0, train_end], "stabilised": settings.stabilise, "held_out": [held.start, held.stop],
                     "face_box": list(face_box), "mouth_box": list(mouth_box),
                     "training_minutes": train_info["minutes"], "steps": train_info["steps"],
                     "seconds_per_step": train_info["seconds_per_step"], "torch_threads": torch.get_num_threads(),
@@ -252,6 +274,8 @@ def _evaluate(settings: EvalSettings, cfg, source, held: range, train_end: int, 
         "real_vs_model_lag": M.estimate_lag(M.fill_missing(real_open), base_open, MAX_LAG),
     }
     report["silence_test"] = _silence_report(M.inner_opening(silent_lm), held, fps, spans)
+    report["audio_ceiling"] = ceiling_for(source, range(train_end), held, train_lm, real_lm, cfg.mel_bins,
+                                          cfg.mel_frames)
     report["targets"] = _targets(report)
     report["strip"] = str(write_strip(out / f"{Path(settings.video).stem}-strip.png", real,
                                       {"model": gen, **{k: methods[k] for k in donors}}, mouth_box))
@@ -278,6 +302,9 @@ def _targets(r: dict) -> dict:
     sil = r["silence_test"]
     checks = {
         "lmd_vs_best_baseline": r["model"]["lmd"] / best if best > 0 else None,
+        # What the best linear audio → lips map reaches (engine.lipsync.ceiling): how hard lmd is here.
+        "ceiling_lmd_vs_best_baseline": (r["audio_ceiling"]["lmd"] / best
+                                         if best > 0 and r.get("audio_ceiling", {}).get("lmd") is not None else None),
         "vlap_vs_real": r["model"]["vlap"] / r["real"]["vlap"] if r["real"]["vlap"] > 0 else None,
         "opening_corr": r["model"]["opening_corr"],
         "shift_errors": [e - s for s, e in zip(r["shift_test"]["shifts"], r["shift_test"]["estimates"])],

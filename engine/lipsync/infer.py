@@ -8,7 +8,8 @@ bounded for any chunk length and every kept frame gets exactly the context a lon
 would give it. The references are encoded once per chunk.
 
 Results are 256×256 RGB uint8 crops in the template space (the model's output upsampled
-bicubically when the preset works at a lower resolution: pasting happens at 256), composited
+bicubically when the preset works at a lower resolution: pasting happens at 256; with the
+reference pixel skip, the chosen reference mouths are blended in at 256 px), composited
 into the original crop through the source's loss mask, keyed by track frame index.
 """
 
@@ -23,7 +24,7 @@ import torch.nn.functional as F
 from engine.lipsync.config import CROP_SIZE, language_id
 from engine.lipsync.data import WindowSource, frame_landmarks, resize_mask, to_tensor
 from engine.lipsync.mel import array_span, mel_windows
-from engine.lipsync.model import LipSyncModel
+from engine.lipsync.model import LipSyncModel, LipSyncOutput
 
 BUFFER_FRAMES = 10  # context frames generated and dropped on each side of a chunk
 
@@ -55,6 +56,24 @@ class WithAudio:
         return self._span(start, length)
 
 
+def _full_size(out: LipSyncOutput, references: torch.Tensor) -> torch.Tensor:
+    """The first window's frames at 256 px (T, 3, 256, 256). With the reference pixel skip the
+    blend is redone at 256 px with the references' own 256 px crops, so a lower-resolution
+    preset still shows the chosen real mouth at full sharpness (only the decoded part and the
+    blend weight are upsampled)."""
+    size = (CROP_SIZE, CROP_SIZE)
+    if out.blend is None:
+        images = out.images[0].float()
+        return images if images.shape[-1] == CROP_SIZE else F.interpolate(images, size=size, mode="bicubic",
+                                                                           align_corners=False)
+    decoded, blend = out.decoded[0].float(), out.blend[0].float()  # (T, 3, R, R), (T, 1, R, R)
+    if decoded.shape[-1] != CROP_SIZE:
+        decoded = F.interpolate(decoded, size=size, mode="bicubic", align_corners=False)
+        blend = F.interpolate(blend, size=size, mode="bilinear", align_corners=False)
+    chosen = torch.einsum("tn,nchw->tchw", out.mixing[0].float(), references.float())  # (T, 3, 256, 256)
+    return blend * chosen + (1 - blend) * decoded
+
+
 @torch.no_grad()
 def generate_chunk(model: LipSyncModel, source: WindowSource, frames: range, references: Sequence[int],
                    language: str | None = None, buffer: int = BUFFER_FRAMES, batch_size: int = 16,
@@ -71,7 +90,9 @@ def generate_chunk(model: LipSyncModel, source: WindowSource, frames: range, ref
     r, radius = cfg.resolution, model.temporal.radius
     amp = device.type == "cuda"
     lang = torch.tensor([language_id(language if language is not None else source.language)], device=device)
-    refs = torch.stack([to_tensor(source.crop(i), r) for i in references])[None].to(device)  # (1, N, 3, R, R)
+    refs_full = torch.stack([to_tensor(source.crop(i), CROP_SIZE) for i in references]).to(device)  # (N, 3, 256, 256)
+    refs = (refs_full if r == CROP_SIZE else
+            torch.stack([to_tensor(source.crop(i), r) for i in references]).to(device))[None]  # (1, N, 3, R, R)
     ref_lm, ref_valid = frame_landmarks(source, references, cfg.num_landmarks)
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
         ref_feats = model.encode_references(refs, ref_lm[None].to(device), ref_valid[None].to(device))
@@ -86,10 +107,7 @@ def generate_chunk(model: LipSyncModel, source: WindowSource, frames: range, ref
                           cfg.mel_bins, cfg.mel_frames)[None].to(device)  # (1, T, F, L)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
             out = model(x, mel, lang, reference_features=ref_feats)
-        images = out.images[0].float()  # (T, 3, R, R)
-        if r != CROP_SIZE:
-            images = F.interpolate(images, size=(CROP_SIZE, CROP_SIZE), mode="bicubic", align_corners=False)
-        images = images.clamp(0, 1).cpu()
+        images = _full_size(out, refs_full).clamp(0, 1).cpu()  # (T, 3, 256, 256)
         for j, i in enumerate(ctx):
             if i not in central or i not in frames:
                 continue

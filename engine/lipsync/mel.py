@@ -23,6 +23,8 @@ FMIN, FMAX = 55.0, 7600.0  # Hz: the speech band, below Nyquist (8 kHz)
 LOG_FLOOR = 1e-5  # power floor: silence maps to log10(1e-5) = −5
 # log10 power of speech at this scale lies in about [−5, +1]; shift and scale it to about [−1, 1].
 LOG_SHIFT, LOG_SCALE = 2.0, 3.0
+SILENT_LEVEL = -0.999  # normalised log-mel at or below which a mel frame is digital silence (floor: −1)
+GATE_FRAMES = 8  # central mel frames (80 ms) whose silence decides :func:`silence_share`
 
 AudioSpan = Callable[[int, int], np.ndarray]  # (start_sample, length) → (length,) float32, silence outside
 
@@ -83,3 +85,12 @@ def array_span(samples: np.ndarray) -> AudioSpan:
         return out
 
     return span
+
+
+def silence_share(mel: torch.Tensor) -> torch.Tensor:
+    """(…, F, L) normalised log-mel windows → (…,) share of the central GATE_FRAMES mel frames that
+    are digital silence (every bin at the floor): 1 in a silent gap of a dub, 0 in speech."""
+    frames = mel.shape[-1]
+    lo = max(0, frames // 2 - GATE_FRAMES // 2)
+    central = mel[..., lo:lo + GATE_FRAMES]  # (…, F, G)
+    return (central.amax(-2) <= SILENT_LEVEL).float().mean(-1)

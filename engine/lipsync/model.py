@@ -47,6 +47,11 @@ class LipSyncOutput:
     landmarks: torch.Tensor  # (B, T, K, 2) in crop fractions
     attention: torch.Tensor  # (B, T, N)
     query_shapes: torch.Tensor | None = None  # (B, T, K, 2) shape attention only: from the audio
+    # reference_pixels only: the weights that mixed the references (one-hot with top1 selection),
+    # the decoded image and the blend weight, so that a caller can redo the blend at full resolution.
+    mixing: torch.Tensor | None = None  # (B, T, N)
+    decoded: torch.Tensor | None = None  # (B, T, 3, R, R) in [0, 1]
+    blend: torch.Tensor | None = None  # (B, T, 1, R, R) in [0, 1], zero outside the mouth rectangle
 
 
 class TemporalNet(nn.Module):
@@ -78,7 +83,9 @@ class LipSyncModel(nn.Module):
         self.audio_encoder = AudioEncoder(config)
         if config.attention == "shape":
             self.attention = ShapeAttention(self.audio_encoder.dim, config.num_landmarks,
-                                            config.attention_temperature)
+                                            config.attention_temperature,
+                                            mel_dim=config.mel_bins * config.mel_frames if config.attention_prior
+                                            else None)
         else:
             self.attention = ReferenceAttention(self.audio_encoder.dim, c_last)
         self.language = nn.Embedding(config.num_languages, config.language_dim)
@@ -152,7 +159,7 @@ class LipSyncModel(nn.Module):
         audio_emb, audio_feats = self.audio_encoder(mel.flatten(0, 1))  # (B·T, A), [(B·T, A_k)]
         if cfg.attention == "shape":
             att = self.attention(audio_emb.unflatten(0, (b, t)), reference_features.shapes,
-                                 reference_features.shapes_valid)
+                                 reference_features.shapes_valid, mel)
         else:
             att = self.attention(audio_emb.unflatten(0, (b, t)), reference_features.embedding)
         weights = att.weights  # (B, T, N)
@@ -163,6 +170,11 @@ class LipSyncModel(nn.Module):
             known = teacher_weights.sum(-1, keepdim=True) > 0
             teacher = torch.where(known, teacher_weights.to(weights.dtype), weights)
             mixing = (1 - teacher_share) * weights + teacher_share * teacher
+        if cfg.attention_selection == "top1":
+            # One reference per frame (a soft mix of real mouths is a ghosted one); the gradient
+            # goes to the soft weights as if they had been used (straight-through).
+            hard = torch.nn.functional.one_hot(mixing.argmax(-1), mixing.shape[-1]).to(mixing.dtype)
+            mixing = hard + mixing - mixing.detach()
         ref_skips = [mix(mixing, s) for s in reference_features.skips]  # [(B·T, C_k, h, w)]
 
         lang = self.language(language)[:, None, :].expand(b, t, -1).flatten(0, 1)  # (B·T, E)
@@ -170,11 +182,14 @@ class LipSyncModel(nn.Module):
         joint = self.temporal(joint.unflatten(0, (b, t)))  # (B, T, D)
         landmarks = self.landmark_head(joint).unflatten(-1, (cfg.num_landmarks, 2))  # (B, T, K, 2)
         images = self.decoder(joint.flatten(0, 1), input_skips, ref_skips, audio_feats)  # (B·T, 3|4, R, R)
-        if cfg.reference_pixels:
-            ref_pixels = mix(mixing, reference_features.pixels.to(images.dtype))  # (B·T, 3, R, R)
-            blend = images[:, 3:] * self.mouth  # the reference mouth counts only inside the rectangle
-            images = blend * ref_pixels + (1 - blend) * images[:, :3]
-        return LipSyncOutput(images.unflatten(0, (b, t)), landmarks, weights, att.query_shapes)
+        if not cfg.reference_pixels:
+            return LipSyncOutput(images.unflatten(0, (b, t)), landmarks, weights, att.query_shapes)
+        ref_pixels = mix(mixing, reference_features.pixels.to(images.dtype))  # (B·T, 3, R, R)
+        blend = images[:, 3:] * self.mouth  # the reference mouth counts only inside the rectangle
+        decoded = images[:, :3]
+        images = blend * ref_pixels + (1 - blend) * decoded
+        return LipSyncOutput(images.unflatten(0, (b, t)), landmarks, weights, att.query_shapes,
+                             mixing=mixing, decoded=decoded.unflatten(0, (b, t)), blend=blend.unflatten(0, (b, t)))
 
 
 def count_parameters(module: nn.Module) -> int:

@@ -32,6 +32,7 @@ from engine.lipsync.losses import (
     attention_loss, attention_targets, composite, shape_loss, hinge_discriminator_loss, hinge_generator_loss, landmark_loss,
     reconstruction_loss)
 from engine.lipsync.model import LipSyncModel
+from engine.lipsync.shape_prior import fit_shape_prior
 
 
 @dataclass(frozen=True)
@@ -102,10 +103,13 @@ class Trainer:
                                       lr=config.lr_discriminator, betas=(0.5, 0.999))
         self.step = 0
         self.elapsed_before = 0.0  # training seconds of earlier runs of this checkpoint
+        self.shape_prior: dict[str, float] | None = None  # how the audio → shape prior fitted
         if settings.resume and self.checkpoint_path.is_file():
             self._restore(self.checkpoint_path, everything=True)
         elif init_from is not None:
             self._restore(Path(init_from), everything=False)
+        if config.attention_prior and self.step == 0:
+            self._fit_shape_prior()
         self.g = ddp.wrap(self.generator, self.dist, self.device)
         self.d_full = ddp.wrap(self.disc_full, self.dist, self.device) if settings.use_gan else self.disc_full
         self.d_av = ddp.wrap(self.disc_av, self.dist, self.device) if settings.use_gan else self.disc_av
@@ -129,6 +133,17 @@ class Trainer:
             self.opt_d.load_state_dict(ckpt.state["opt_d"])
             self.step = ckpt.step
             self.elapsed_before = float(ckpt.meta.get("train_seconds", 0.0))
+            self.shape_prior = ckpt.meta.get("shape_prior")
+
+    def _fit_shape_prior(self) -> None:
+        """The speaker's closed-form audio → mouth-shape map (engine.lipsync.shape_prior), refitted
+        on every fresh run (also from a base checkpoint: the map is per speaker)."""
+        prior = fit_shape_prior(self.dataset)
+        if prior is None:
+            return  # too few frames with landmarks: the query starts at the references' mean shape
+        self.generator.attention.set_prior(prior.weight.to(self.device), prior.bias.to(self.device),
+                                          prior.silence.to(self.device))
+        self.shape_prior = prior.describe()
 
     def save(self, seconds: float, losses: dict[str, float]) -> None:
         if self.dist.is_main:
@@ -138,6 +153,8 @@ class Trainer:
             meta = {"step": self.step, "total_steps": self.settings.steps, "train_seconds": seconds,
                     "batch_size": self.settings.batch_size, "world_size": self.dist.world_size,
                     "windows": len(self.dataset), "losses": {k: float(v) for k, v in losses.items()}}
+            if self.shape_prior is not None:
+                meta["shape_prior"] = self.shape_prior
             save_checkpoint(self.checkpoint_path, self.config, state, meta)
         ddp.barrier(self.dist)
 
