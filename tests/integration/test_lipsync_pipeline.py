@@ -206,7 +206,9 @@ def test_lipsync_render_and_incremental_chunks(trained):
     mouth_y, mouth_x = (int(v) for v in np.round(np.linalg.inv(np.vstack([m, [0, 0, 1]]))[:2] @ [128, 160, 1])[::-1])
     for a, b in zip(iter_frames(identity, 60, 61), iter_frames(folder.exports_dir / "dubbed.mp4", 60, 61)):
         diff = np.abs(a.image.astype(int) - b.image.astype(int)).mean(-1)
-        assert diff[mouth_y - 20:mouth_y + 20, mouth_x - 20:mouth_x + 20].mean() > 5  # the mouth changed
+        # The mouth changed: well above the encoder's noise (< 1 outside the face), though a chosen
+        # real reference mouth differs from the original less than a decoded one would.
+        assert diff[mouth_y - 20:mouth_y + 20, mouth_x - 20:mouth_x + 20].mean() > 2.5
         assert diff[:y0 - 8].mean() < 1.0 and diff[y1 + 8:].mean() < 1.0  # outside the face: encoder noise only
 
     # a dub track; then one segment's audio changes: only the chunk that hears it is generated again
