@@ -16,8 +16,8 @@ a plain linear map that the model keeps as fixed buffers.
 Digital silence (the gaps of an assembled dub track) lies far outside the speech the map
 was fitted on, and a linear map extrapolates it to a wide-open mouth. So the map is fitted on
 speech only, and the model blends its output with a *silence change* — the mean change of the
-nearly closed training frames — by the share of the window's central mel frames that are
-silent (:func:`silence_share`).
+most closed tenth of the training frames, a mouth at rest — by the share of the window's
+central mel frames that are silent (:func:`engine.lipsync.mel.silence_share`).
 """
 
 from __future__ import annotations
@@ -35,13 +35,14 @@ from engine.lipsync.mel import mel_windows, silence_share
 ALPHAS = (1.0, 10.0, 100.0, 1e3, 1e4, 1e5)  # ridge strengths tried (standardised features)
 MAX_FRAMES = 6000  # frames the fit reads at most (evenly spread over the training windows)
 MIN_FRAMES = 40  # below this the prior is not fitted (the query starts at the mean shape)
+REST_QUANTILE = 0.1  # digital silence gets the mean shape of the frames this closed or more
 
 
 @dataclass(frozen=True)
 class ShapePrior:
     weight: torch.Tensor  # (2K, F·L) key units per log-mel unit
     bias: torch.Tensor  # (2K,)
-    silence: torch.Tensor  # (2K,) the change for digital silence: the mean of the closed frames
+    silence: torch.Tensor  # (2K,) the change for digital silence: a mouth at rest
     alpha: float
     held_out_error: float  # mean point distance (key units) on the last fifth of the frames
     held_out_opening_corr: float  # correlation of predicted and real inner-lip openings there
@@ -60,10 +61,9 @@ def _windowed(dataset: Dataset) -> list[WindowDataset]:
     return []
 
 
-def _frame_samples(ds: WindowDataset, limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _frame_samples(ds: WindowDataset, limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per training frame with landmarks, in time order: X (M, F·L) its log-mel window, Y (M, K, 2)
-    its centred shape, A (M, K, 2) the centred mean shape of its references (all key units), and
-    closed (M,) whether it is among the dataset's nearly closed frames."""
+    its centred shape and A (M, K, 2) the centred mean shape of its references (all key units)."""
     src, cfg = ds.source, ds.config
     frames = sorted({f for s in ds.starts for f in range(s, s + cfg.window)} - ds.unsafe_frames)
     frames = [f for f in frames if src.landmarks(f) is not None]
@@ -83,9 +83,8 @@ def _frame_samples(ds: WindowDataset, limit: int) -> tuple[np.ndarray, np.ndarra
     times = np.array([src.frame_time(f) for f in frames[:len(shapes)]])
     x = torch.cat([mel_windows(src.audio, times[k:k + 256], cfg.mel_bins, cfg.mel_frames).flatten(1)
                    for k in range(0, len(times), 256)]) if len(times) else torch.zeros(0, 0)
-    closed = np.array([f in ds.closed_frames for f in frames[:len(shapes)]], bool)
     return (x.numpy().astype(np.float64), np.array(shapes, np.float64).reshape(-1, cfg.num_landmarks, 2),
-            np.array(anchors, np.float64).reshape(-1, cfg.num_landmarks, 2), closed)
+            np.array(anchors, np.float64).reshape(-1, cfg.num_landmarks, 2))
 
 
 def ridge_fit(x: np.ndarray, y: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
@@ -111,7 +110,7 @@ def fit_shape_prior(dataset: Dataset, max_frames: int = MAX_FRAMES) -> ShapePrio
         return None
     # The last fifth of every track judges the ridge strengths (later speech, as at inference).
     cut = [int(len(p[0]) * 0.8) for p in parts]
-    x, y, a, closed = (np.concatenate([p[i] for p in parts]) for i in range(4))
+    x, y, a = (np.concatenate([p[i] for p in parts]) for i in range(3))
     is_test = np.concatenate([np.arange(len(p[0])) >= c for p, c in zip(parts, cut)])
     bins = _windowed(dataset)[0].config.mel_bins
     speech = silence_share(torch.from_numpy(x).unflatten(1, (bins, -1))).numpy() == 0  # (M,) bool
@@ -130,7 +129,9 @@ def fit_shape_prior(dataset: Dataset, max_frames: int = MAX_FRAMES) -> ShapePrio
     alpha, err, corr = best
     w, b = ridge_fit(x[speech], change[speech], alpha)
     # Digital silence is far outside the speech the ridge saw; it gets the closed mouths' mean change.
-    silence = change[closed].mean(0) if closed.any() else change[_opening(y) <= np.quantile(_opening(y), 0.25)].mean(0)
+    # A mouth at rest is closed: the most closed tenth of the frames, not the silence
+    # augmentation's quarter (a presenter who talks with an open mouth keeps it ajar there).
+    silence = change[_opening(y) <= np.quantile(_opening(y), REST_QUANTILE)].mean(0)
     return ShapePrior(weight=torch.from_numpy(w.T.astype(np.float32)), bias=torch.from_numpy(b.astype(np.float32)),
                       silence=torch.from_numpy(silence.astype(np.float32)), alpha=alpha,
                       held_out_error=float(err) if np.isfinite(err) else float("nan"),
