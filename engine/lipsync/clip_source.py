@@ -7,7 +7,8 @@ sets them (:meth:`set_landmarks`); :meth:`warp` re-cuts the crops through per-fr
 (the harness holds the head still with it, as the product's per-frame alignment does). The loss mask is the mouth rectangle grown by ``LOSS_MARGIN`` and
 feathered. References are chosen by K-means (10 clusters) over small grey thumbnails of the
 mouth region of the reference pool (e.g. the training part of the clip): for each cluster,
-the member closest to its centre that is not in the window.
+the member closest to its centre that is not in the window; with landmarks set, one of them
+is a mouth at rest (:func:`~engine.lipsync.data.with_rest_reference`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 
 from engine.errors import MediaError
 from engine.lipsync.config import CROP_SIZE, MOUTH_RECT, NUM_LANDMARKS
+from engine.lipsync.data import lip_opening, with_rest_reference
 from engine.lipsync.masks import rect_pixels
 from engine.lipsync.mel import SAMPLE_RATE, array_span
 from engine.media.audio import decode_audio
@@ -144,5 +146,7 @@ class ClipWindowSource:
                                      (THUMB, THUMB), interpolation=cv2.INTER_AREA).ravel() for i in idx]) / 255.0
         km = KMeans(n_clusters=self.num_references, n_init=4, random_state=0).fit(feats)
         dist = np.linalg.norm(feats - km.cluster_centers_[km.labels_], axis=1)
-        return [[int(i) for i in idx[km.labels_ == c][np.argsort(dist[km.labels_ == c])]]
-                for c in range(self.num_references)]
+        clusters = [[int(i) for i in idx[km.labels_ == c][np.argsort(dist[km.labels_ == c])]]
+                    for c in range(self.num_references)]
+        openings = {int(i): lip_opening(lm) for i in idx if (lm := self.landmarks(int(i))) is not None}
+        return with_rest_reference(clusters, openings)

@@ -140,7 +140,13 @@ def evaluate(settings: EvalSettings, registry, log: Log = lambda _: None) -> dic
         train_lm = lms.measure(source.frames[:train_end])  # (train_end, 478, 2)
         if settings.stabilise:
             train_lm = _stabilise(source, lms, train_end, train_lm, log)
-        source.choose_references_from(range(train_end))
+        if settings.landmarks:  # supervise the landmark head with the training frames' mesh
+            from engine.faces.template import MOUTH_JAW
+
+            full = np.full((n, len(MOUTH_JAW), 2), np.nan, np.float32)
+            full[:train_end] = train_lm[:, list(MOUTH_JAW)]
+            source.set_landmarks(full)
+        source.choose_references_from(range(train_end))  # after the landmarks: one reference at rest
         return _evaluate(settings, cfg, source, held, train_end, box, lms, train_lm, log)
     finally:
         lms.close()
@@ -167,7 +173,7 @@ def _evaluate(settings: EvalSettings, cfg, source, held: range, train_end: int, 
               train_lm: np.ndarray, log: Log) -> dict:
     import torch
 
-    from engine.faces.template import ALIGN_INDICES, MOUTH_JAW
+    from engine.faces.template import ALIGN_INDICES
     from engine.jobs.events import CancelToken, StageReporter
     from engine.lipsync.ceiling import ceiling_for
     from engine.lipsync.checkpoint import load_checkpoint, load_generator
@@ -182,10 +188,6 @@ def _evaluate(settings: EvalSettings, cfg, source, held: range, train_end: int, 
         from engine.errors import AvdubError
         raise AvdubError(f"the '{cfg.name}' preset keys its reference attention by mouth landmarks: "
                          "it cannot be trained or run without them (drop --no-landmarks)")
-    if settings.landmarks:  # supervise the landmark head with the training frames' mesh
-        full = np.full((n, len(MOUTH_JAW), 2), np.nan, np.float32)
-        full[:train_end] = train_lm[:, list(MOUTH_JAW)]
-        source.set_landmarks(full)
 
     # ---- training ------------------------------------------------------------------------
     torch.set_num_threads(settings.threads)

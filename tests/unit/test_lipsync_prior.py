@@ -147,3 +147,19 @@ def test_linear_audio_ceiling_finds_lips_the_audio_determines_and_no_more():
     assert told["lmd"] < 0.05 and told["opening_corr"] > 0.99, told
     deaf = linear_audio_ceiling(rng.normal(size=(300, 12)), mesh[:300], rng.normal(size=(100, 12)), mesh[300:])
     assert deaf["lmd"] > 1.0 and abs(deaf["opening_corr"]) < 0.3, deaf
+
+
+def test_one_reference_is_a_mouth_at_rest():
+    from engine.lipsync.data import with_rest_reference
+
+    openings = {i: 10.0 + (i % 7) for i in range(100)}  # a presenter who talks with an open mouth
+    openings.update({40: 0.4, 41: 0.6, 42: 0.5, 43: 0.9, 44: 0.7})  # ...and rests now and then
+    clusters = [list(range(k, 100, 10)) for k in range(10)]  # no first choice is closed
+    chosen = with_rest_reference(clusters, openings)
+    assert len(chosen) == 10 and sum(c != d for c, d in zip(clusters, chosen)) == 1
+    firsts = [c[0] for c in chosen]
+    assert any(openings[f] < 1.0 for f in firsts)
+    replaced = next(c for c, d in zip(chosen, clusters) if c != d)
+    assert set(replaced[:5]) == {40, 41, 42, 43, 44} and replaced[0] == 41  # the typical (median) resting frame first
+    assert with_rest_reference(chosen, openings) == chosen  # already has one: unchanged
+    assert with_rest_reference(clusters, {}) == clusters  # no landmarks: nothing to go by
