@@ -267,11 +267,9 @@ def render_video(source: Path, out: Path, tracks: Sequence[TrackData], provider:
                             encoder.encode(keys[p.index], itertools.islice(frames, p.frames))
                     finally:
                         frames.close()
-            entries = [store.find(PIECE_STAGE, k) for k in keys]
-            assert all(e is not None for e in entries), "an encoded piece is missing from the cache"
             t1 = time.monotonic()
             progress.joining()
-            written = [(e / PIECE_FILE, _frames_in(e)) for e in entries if e is not None]
+            written = [(entry / PIECE_FILE, _frames_in(entry)) for entry in _entries(store, keys)]
             join_pieces([(path, n) for path, n in written if n > 0], video.fps_fraction, audio, tmp)
             t2 = time.monotonic()
     except OSError as exc:
@@ -361,6 +359,14 @@ def _finish_piece(writer: VideoWriter | None, pending: PendingEntry, count: int)
         pending.discard()
         raise
     return pending.commit()
+
+
+def _entries(store: StageCache, keys: Sequence[dict]) -> list[Path]:
+    entries = [store.find(PIECE_STAGE, k) for k in keys]
+    missing = [i for i, e in enumerate(entries) if e is None]
+    if missing:  # deleted while rendering (someone cleared the cache): say so rather than join a gap
+        raise MediaError(f"{len(missing)} rendered pieces vanished from the cache while rendering; render again")
+    return [e for e in entries if e is not None]
 
 
 def _frames_in(entry: Path) -> int:
