@@ -146,8 +146,9 @@ def main() -> int:
     seconds = args.hours * 3600
     source = work / f"lecture_{args.hours:g}h.m4a"
     if not source.exists():
-        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-stream_loop", "-1", "-i", str(SHARED / "media" / SPEECH),
-                        "-t", str(seconds), "-c:a", "aac", "-b:a", "64k", str(source)], check=True)
+        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-stream_loop", "-1",
+                        "-i", str(SHARED / "media" / SPEECH), "-t", str(seconds), "-c:a", "aac", "-b:a", "64k",
+                        str(source)], check=True)
     result = {"benchmark": "long_input", "hours": args.hours, "input": SPEECH + " looped",
               "whole_array_mb": {"16kHz": round(seconds * 16_000 * 4 / 2**20, 1),
                                  "24kHz": round(seconds * 24_000 * 4 / 2**20, 1)}}

@@ -275,8 +275,8 @@ def render_video(source: Path, out: Path, tracks: Sequence[TrackData], provider:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
-            raise MediaError(f"cannot write {exc.filename or out}: {exc.strerror} (a full disk or a file size limit?)") \
-                from None
+            raise MediaError(f"cannot write {exc.filename or out}: {exc.strerror} "
+                             "(a full disk or a file size limit?)") from None
         raise
     tmp.replace(out)
     return RenderResult(sum(n for _, n in written), len(pieces), len(todo), round(t1 - t0, 3), round(t2 - t1, 3))

@@ -84,7 +84,8 @@ class PendingEntry:
     def commit(self) -> Path:
         """Mark complete and move into place (replacing an entry another run completed meanwhile)."""
         try:
-            (self.directory / ".complete").write_text(json.dumps(encode(dict(self.inputs)), sort_keys=True, default=str))
+            record = json.dumps(encode(dict(self.inputs)), sort_keys=True, default=str)
+            (self.directory / ".complete").write_text(record)
             shutil.rmtree(self.final, ignore_errors=True)
             os.replace(self.directory, self.final)
         except BaseException:

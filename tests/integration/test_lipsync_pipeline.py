@@ -37,7 +37,8 @@ FAST = {"preset": "cpu", "threads": 1, "chunk_frames": 40}  # 135 frames → 4 c
 
 def factory(folder, project, cancel: CancelToken | None = None, sink=None, **lipsync) -> ContextFactory:
     # 1 s render pieces: 22 frames each at vr_face1's average 22.1 fps, 7 pieces
-    extra = {"lipsync": {**FAST, **lipsync}, "render": {"watermark": False, "preset": "ultrafast", "piece_seconds": 1.0}}
+    extra = {"lipsync": {**FAST, **lipsync},
+             "render": {"watermark": False, "preset": "ultrafast", "piece_seconds": 1.0}}
     kwargs = {"cancel": cancel} if cancel else {}
     if sink is not None:
         kwargs["sink"] = sink

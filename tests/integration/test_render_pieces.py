@@ -98,7 +98,8 @@ def test_the_joined_render_plays_like_the_source(source: Path, tmp_path: Path):
     changed = np.abs(images[35][mouth].astype(int) - src[35][mouth]).mean()
     kept = np.abs(images[100][mouth].astype(int) - src[100][mouth]).mean()
     assert changed > 15 and kept < 3  # brightened where the crops changed; DETAIL leaves identical crops be
-    render(source, tmp_path / "plain.mp4", provider, tmp_path / "cache-plain", dataclasses.replace(SETTINGS, watermark=False))
+    render(source, tmp_path / "plain.mp4", provider, tmp_path / "cache-plain",
+           dataclasses.replace(SETTINGS, watermark=False))
     plain = frames_of(tmp_path / "plain.mp4")
     marked = np.abs(images[100].astype(int) - plain[100]).max(-1) > 60  # where the watermark's letters are
     ys, xs = np.nonzero(marked)
@@ -110,11 +111,12 @@ def test_a_variable_frame_rate_source_joins_at_its_average_rate(tmp_path: Path):
     result = render_video(clip, tmp_path / "out.mp4", [], identity_provider, clip, SETTINGS,
                           cache=StageCache(tmp_path / "cache"), crop_identity=identity_crops)
     assert result.frames == 135 and result.pieces == 7
-    out = ffprobe_json("-count_frames", "-show_streams", "-select_streams", "v", str(tmp_path / "out.mp4"))["streams"][0]
+    out_path = tmp_path / "out.mp4"
+    (out,) = ffprobe_json("-count_frames", "-show_streams", "-select_streams", "v", str(out_path))["streams"]
     assert int(out["nb_read_frames"]) == 135
     assert abs(float(out["duration"]) - probe(clip).duration) < 1.5 / info.fps
     pts = np.array([f["pts"] for f in ffprobe_json("-select_streams", "v", "-show_entries", "frame=pts",
-                                                   str(tmp_path / "out.mp4"))["frames"]])
+                                                   str(out_path))["frames"]])
     assert len(set(np.diff(pts).tolist())) == 1
 
 

@@ -73,8 +73,9 @@ def test_streamed_mix_with_the_original_equals_duck_mix(tmp_path: Path):
 def test_ten_minutes_of_track_with_its_bed_stay_in_a_few_megabytes(tmp_path: Path):
     minutes = 10
     source = tmp_path / "bed.flac"
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", f"sine=frequency=220:duration={minutes * 60}",
-                    "-ar", str(SR), "-ac", "1", str(source)], check=True)
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi",
+                    "-i", f"sine=frequency=220:duration={minutes * 60}", "-ar", str(SR), "-ac", "1", str(source)],
+                   check=True)
     placed = [PlacedTake(30.0 + 55.0 * i, 8.0, _take(tmp_path / f"t{i}.wav", 6.0, seed=i)) for i in range(10)]
     whole_mb = minutes * 60 * SR * 4 / 2**20  # one float32 array of the track: 55 MB
     # Measured about 9 MB: a few 10 s blocks (decoded bed, gain with the ramp's reach, mix),
