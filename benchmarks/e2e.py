@@ -7,6 +7,8 @@ Makes the lecture by looping a real clip from the shared media with ffmpeg, runs
 - ``stages``: seconds per stage of the first run, ``total_s`` and ``seconds_per_video_minute``;
 - ``peak_rss_mb``: the largest resident set of the dubbing process (``ru_maxrss`` of children);
 - ``redub_s`` and ``redub_stages``: the second run's time and which stages ran or were reused;
+- ``render``: the render stage of each run on its own: seconds, the video pieces it encoded
+  of all pieces (the others came from the cache), and its encode / join split;
 - ``cer``: a Whisper-base transcription of the output's audio against the target text;
 - ``mouth``: the output's mouth opening (inner-lip gap / eye distance, tracked with the same
   face pipeline) inside the dubbed speech and in the silences between takes, so one can see
@@ -60,6 +62,14 @@ def dub(video: Path, project: Path, output: Path) -> dict:
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     result["wall_s"] = round(time.monotonic() - t0, 2)
     return result
+
+
+def render_summary(run: dict, project) -> dict:
+    """The render stage of one ``avdub dub`` run: its seconds and what its pieces cost."""
+    stage = run["stages"].get("render", {})
+    last = project.settings.get("render", {}).get("last_run", {})
+    return {"s": stage.get("seconds"), "outcome": stage.get("outcome"),
+            **{k: last.get(k) for k in ("pieces", "encoded", "encode_seconds", "join_seconds")}}
 
 
 def transcode_seconds(video: Path, out: Path) -> float:
@@ -128,6 +138,7 @@ def main() -> int:
 
     first = dub(lecture, project_dir, work / "lecture.pt.mp4")
     folder, project = load_project(project_dir)
+    render_first = render_summary(first, project)
     edited = project.segments[len(project.segments) // 2]
     project.edit_segment(edited.id, target_text=EDITED_TEXT)
     save_project(folder, project)
@@ -135,6 +146,7 @@ def main() -> int:
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
     _, project = load_project(project_dir)
+    render_second = render_summary(second, project)
     target_text = " ".join(s.target_text for s in project.segments)
     heard = transcribe_pt(work / "lecture.pt.edited.mp4")
     spans = [(s.start, s.end) for s in project.segments if s.current_take is not None]
@@ -150,6 +162,7 @@ def main() -> int:
         "redub_s": second["wall_s"],
         "redub_stages": {k: [v["outcome"], v["seconds"]] for k, v in second["stages"].items()},
         "edited_segment": edited.id,
+        "render": {"dub": render_first, "redub": render_second},
         "cer": round(cer(target_text, heard), 4),
         "mouth": mouth_statistics(work / "lecture.pt.edited.mp4", work, spans),
         "ffmpeg_transcode_s": transcode_seconds(lecture, work / "plain.mp4"),

@@ -21,10 +21,12 @@ TRACK_FPS_HD = 20.0  # 1080p: 19.5 fps measured on the 1080×1920 clip
 LIPSYNC_FPS_CPU = 17.0  # the `cpu` preset, one thread, 128 px
 RENDER_MEGAPIXELS_PER_S = 12.0  # blend + H.264 (preset medium): 12 Mpx/s on 256² and on 1080×1920 alike
 TRAIN_MINUTES_CPU = 30.0  # the train stage's default time cap on CPU
-# Memory: the process baseline with torch and the models loaded, plus whole-audio arrays
-# (16 kHz analysis audio and the 24 kHz dub track, float32) that grow with the duration.
+# Memory: the process baseline with torch and the models loaded, plus what grows with the
+# length. The audio stages stream (a few MB for any length: benchmarks/long_input.py); the
+# track stage keeps every frame's landmarks of a face until the track is finished: the raw
+# list, its stacked and gap-filled copies and the smoothed result, 478 × 2 float32 each.
 BASE_MEMORY_MB = 1100.0
-AUDIO_BYTES_PER_S = (16_000 + 24_000) * 4
+TRACK_BYTES_PER_FRAME = 4 * 478 * 2 * 4  # 15.3 kB per frame of one face
 
 
 @dataclass(frozen=True)
@@ -61,5 +63,5 @@ def estimate_dub(info: MediaInfo, train_minutes: float | None = TRAIN_MINUTES_CP
         "lipsync": frames / lipsync_fps,
         "render": frames * megapixels / RENDER_MEGAPIXELS_PER_S,
     }
-    memory = BASE_MEMORY_MB + duration * AUDIO_BYTES_PER_S / 2**20
+    memory = BASE_MEMORY_MB + frames * TRACK_BYTES_PER_FRAME / 2**20
     return DubEstimate({k: round(v, 1) for k, v in seconds.items()}, round(memory, 0))

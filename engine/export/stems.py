@@ -2,7 +2,9 @@
 
 The mix lays the dub over the original audio ducked under the dub's speech (the same rule
 the fit stage uses for its optional background bed), so an editor can remix in another tool.
-All three stems have the video's exact duration and one sample rate.
+All three stems have the video's exact duration and one sample rate. They are written block
+by block in one pass (the dub read from its file, the original decoded alongside), so memory
+stays a few MB for any length.
 """
 
 from __future__ import annotations
@@ -10,10 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from engine.errors import ProjectError
-from engine.media.audio import decode_audio
+from engine.media.audio import iter_audio_blocks
 from engine.project.model import Project
 from engine.project.store import ProjectFolder
 
@@ -30,22 +30,35 @@ def write_stems(folder: ProjectFolder, project: Project, out_dir: Path, stem: st
     import soundfile as sf
 
     from engine.speech import DUB_SAMPLE_RATE
-    from engine.speech.dubtrack import duck_mix
+    from engine.speech.dubstream import BLOCK_SECONDS, BlockReader, duck_gain, mix_block
 
     if not project.dub_track:
         raise ProjectError("the project has no dub track yet; run: avdub run PROJECT --until fit")
     dub_path = folder.resolve(project.dub_track)
     if not dub_path.is_file():
         raise ProjectError(f"the dub track {dub_path} is missing; run the fit stage again")
-    dub, sr = sf.read(dub_path, dtype="float32", always_2d=False)
+    info = sf.info(str(dub_path))
+    sr, n_total = info.samplerate, int(info.frames)
     if sr != DUB_SAMPLE_RATE:
         raise ProjectError(f"the dub track {dub_path} is {sr} Hz, expected {DUB_SAMPLE_RATE} Hz")
-    original = decode_audio(folder.source_path(project), sr)
-    original = np.pad(original, (0, max(0, dub.size - original.size)))[: dub.size]
     speech = [seg.slot for seg in project.segments if seg.current_take is not None]
-    mix = duck_mix(dub, original, sr, speech)
     out_dir.mkdir(parents=True, exist_ok=True)
     stems = Stems(out_dir / f"{stem}.original.wav", out_dir / f"{stem}.dub.wav", out_dir / f"{stem}.mix.wav")
-    for path, audio in ((stems.original, original), (stems.dub, dub), (stems.mix, mix)):
-        sf.write(path, audio, sr, subtype="PCM_16")
+    block = int(BLOCK_SECONDS * sr)
+    # The original is cut or padded with silence to the dub's length.
+    original = BlockReader(iter_audio_blocks(folder.source_path(project), BLOCK_SECONDS, sr))
+    try:
+        with (sf.SoundFile(stems.original, "w", sr, 1, "PCM_16") as out_original,
+              sf.SoundFile(stems.dub, "w", sr, 1, "PCM_16") as out_dub,
+              sf.SoundFile(stems.mix, "w", sr, 1, "PCM_16") as out_mix):
+            a = 0
+            for dub in sf.blocks(str(dub_path), blocksize=block, dtype="float32", always_2d=True):
+                dub = dub.mean(axis=1)  # (n,) mono
+                bed = original.take(dub.size)
+                out_original.write(bed)
+                out_dub.write(dub)
+                out_mix.write(mix_block(dub, bed, duck_gain(speech, sr, n_total, a, a + dub.size)))
+                a += dub.size
+    finally:
+        original.close()
     return stems

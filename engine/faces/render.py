@@ -17,26 +17,43 @@ so REPLACE blurs big faces even when nothing changed, while DETAIL is exactly in
 when G = O and keeps skin texture around a regenerated mouth.
 
 Frames stream through (a decoder thread, this thread compositing, ffmpeg encoding in its
-own process), so memory stays bounded for any length.
+own process), so memory stays bounded for any length. The video is encoded in pieces of fixed
+frame ranges kept in a cache (:mod:`engine.faces.pieces`) and joined without re-encoding, with
+the audio muxed in the same pass (:mod:`engine.media.join`): a render after an edit encodes
+only the pieces whose pixels changed. The output is written beside its name and renamed when
+complete, so a failed render leaves the previous video as it was.
 """
 
 from __future__ import annotations
 
 import enum
+import errno
+import itertools
 import queue
+import tempfile
 import threading
+import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from engine.errors import MediaError
 from engine.faces.align import crop, footprint, warp_back
 from engine.faces.masks import MaskKind, face_mask
+from engine.faces.pieces import (PIECE_FILE, PIECE_SECONDS, PIECE_STAGE, CropIdentity, Piece, piece_inputs,
+                                 plan_pieces)
 from engine.faces.store import TrackData
 from engine.faces.template import CROP_SIZE
-from engine.media import Frame, VideoWriter, iter_frames, probe
+from engine.fsutil import file_fingerprint
+from engine.jobs.cache import PendingEntry, StageCache
+from engine.media import Frame, VideoWriter, frame_times, iter_frames, probe
+from engine.media.join import frame_clock, join_pieces
 
 CropProvider = Callable[[str, int, np.ndarray], "np.ndarray | None"]
 Report = Callable[[int, int, str], None]
@@ -57,10 +74,25 @@ class RenderSettings:
     watermark: bool = True
     watermark_text: str = WATERMARK_TEXT
     blend: BlendMode = BlendMode.DETAIL
+    piece_seconds: float = PIECE_SECONDS  # how the work is cut, not what it looks like
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    frames: int
+    pieces: int
+    encoded: int  # pieces encoded by this render; the others came from the cache
+    encode_seconds: float
+    join_seconds: float
 
 
 def identity_provider(track_id: str, frame_index: int, original: np.ndarray) -> np.ndarray:
     return original
+
+
+def identity_crops(track_id: str, start: int, end: int) -> str:
+    """The :data:`CropIdentity` of :func:`identity_provider`: the same crops for any frames."""
+    return "original crops"
 
 
 def composite(frame: np.ndarray, generated: np.ndarray, original: np.ndarray, m: np.ndarray,
@@ -150,40 +182,192 @@ def _prefetch(frames: Iterator[Frame], depth: int = 8) -> Iterator[Frame]:
                 t.join(0.05)
 
 
+class FramePainter:
+    """Blends every covering track's crop into one frame and stamps the watermark."""
+
+    def __init__(self, tracks: Sequence[TrackData], provider: CropProvider, settings: RenderSettings,
+                 size: tuple[int, int]):
+        self.tracks = sorted(tracks, key=lambda t: t.start_frame)
+        self.provider, self.blend = provider, settings.blend
+        self.mark = Watermark(settings.watermark_text, *size) if settings.watermark else None
+
+    def paint(self, frame: Frame) -> np.ndarray:
+        image = frame.image
+        for t in self.tracks:
+            if not t.start_frame <= frame.index < t.end_frame:
+                continue
+            i = frame.index - t.start_frame
+            m = np.asarray(t.transforms[i])
+            original = crop(image, m)
+            generated = self.provider(t.id, frame.index, original)
+            if generated is not None:
+                if not image.flags.writeable:
+                    image = image.copy()
+                composite(image, generated, original, m, t.template_landmarks(i), self.blend)
+        if self.mark is not None:
+            if not image.flags.writeable:
+                image = image.copy()
+            self.mark.stamp(image)
+        return image
+
+
+def _runs(pieces: Sequence[Piece]) -> Iterator[list[Piece]]:
+    """Consecutive pieces grouped, so that each group is decoded in one pass."""
+    for _, group in itertools.groupby(enumerate(pieces), key=lambda ip: ip[1].index - ip[0]):
+        yield [p for _, p in group]
+
+
+@contextmanager
+def _piece_store(cache: StageCache | None, out: Path) -> Iterator[StageCache]:
+    """The project's cache, or a temporary one beside ``out`` that goes when the render is done."""
+    if cache is not None:
+        yield cache
+        return
+    with tempfile.TemporaryDirectory(prefix=".render-pieces-", dir=out.parent) as tmp:
+        yield StageCache(Path(tmp))
+
+
 def render_video(source: Path, out: Path, tracks: Sequence[TrackData], provider: CropProvider,
                  audio: Path | None, settings: RenderSettings = RenderSettings(),
-                 report: Report | None = None) -> int:
-    """Render ``source`` with generated crops blended in; returns the number of frames written."""
+                 report: Report | None = None, *, cache: StageCache | None = None,
+                 crop_identity: CropIdentity | None = None) -> RenderResult:
+    """Render ``source`` with generated crops blended in, to ``out`` with ``audio``'s sound.
+
+    ``cache``: where pieces are kept between renders (None: a temporary folder, nothing is
+    reused). ``crop_identity`` says when the provider's crops for a range are unchanged
+    (None: never, so nothing is reused either)."""
     info = probe(source)
     video = info.require_video()
     width, height = video.display_size
     out.parent.mkdir(parents=True, exist_ok=True)
+    times = frame_times(source)  # (frames,) s: the exact count, and seeking to a piece
+    pieces = plan_pieces(len(times), video.fps, settings.piece_seconds)
+    if crop_identity is None:
+        token = uuid.uuid4().hex  # crops of unknown origin: a key no other render shares
+        crop_identity = lambda track_id, start, end: token  # noqa: E731
+    clock = frame_clock(video.fps_fraction)
+    picture = {"source": file_fingerprint(source), "size": [width, height], "fps": video.fps_fraction,
+               "settings": {k: v for k, v in asdict(settings).items() if k != "piece_seconds"}}
+    keys = [piece_inputs(p, picture, tracks, crop_identity) for p in pieces]
     tmp = out.with_name(out.stem + ".partial" + out.suffix)
-    mark = Watermark(settings.watermark_text, width, height) if settings.watermark else None
-    by_frame = sorted(tracks, key=lambda t: t.start_frame)
-    total = max(video.frame_count, 1)
-    with VideoWriter(tmp, width, height, video.fps_fraction, audio=audio, crf=settings.crf,
-                     preset=settings.preset, rotation=video.rotation) as writer:
-        for frame in _prefetch(iter_frames(source, rotation=video.rotation)):
-            image = frame.image
-            for t in by_frame:
-                if not t.start_frame <= frame.index < t.end_frame:
-                    continue
-                i = frame.index - t.start_frame
-                m = np.asarray(t.transforms[i])
-                original = crop(image, m)
-                generated = provider(t.id, frame.index, original)
-                if generated is not None:
-                    if not image.flags.writeable:
-                        image = image.copy()
-                    composite(image, generated, original, m, t.template_landmarks(i), settings.blend)
-            if mark is not None:
-                if not image.flags.writeable:
-                    image = image.copy()
-                mark.stamp(image)
-            writer.write(image)
-            if report is not None and frame.index % 25 == 0:
-                report(frame.index, total, "rendering")
-        written = writer.frames_written
+    try:
+        with _piece_store(cache, out) as store:
+            entries = [store.find(PIECE_STAGE, k) for k in keys]
+            todo = [p for p, e in zip(pieces, entries) if e is None]
+            painter = FramePainter(tracks, provider, settings, (width, height))
+            progress = _Progress(report, sum(p.frames for p in todo), len(todo), len(pieces))
+            t0 = time.monotonic()
+            with _PieceEncoder(store, painter, (width, height), video.fps_fraction, clock.timescale, settings,
+                               progress) as encoder:
+                for run in _runs(todo):
+                    frames = _prefetch(iter_frames(source, run[0].start, run[-1].end,
+                                                   times=times if run[0].start > 0 else None, rotation=video.rotation))
+                    try:
+                        for p in run:
+                            encoder.encode(keys[p.index], itertools.islice(frames, p.frames))
+                    finally:
+                        frames.close()
+            t1 = time.monotonic()
+            progress.joining()
+            written = [(entry / PIECE_FILE, _frames_in(entry)) for entry in _entries(store, keys)]
+            join_pieces([(path, n) for path, n in written if n > 0], video.fps_fraction, audio, tmp)
+            t2 = time.monotonic()
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+            raise MediaError(f"cannot write {exc.filename or out}: {exc.strerror} "
+                             "(a full disk or a file size limit?)") from None
+        raise
     tmp.replace(out)
-    return written
+    return RenderResult(sum(n for _, n in written), len(pieces), len(todo), round(t1 - t0, 3), round(t2 - t1, 3))
+
+
+class _Progress:
+    """Reports frames encoded (every 25, as the encoder is fed) and says how many pieces are reused."""
+
+    def __init__(self, report: Report | None, total: int, encoding: int, pieces: int):
+        self.report, self.total, self.done = report, max(total, 1), 0
+        self.note = f"{encoding} of {pieces} pieces to encode" if encoding < pieces else f"{pieces} pieces"
+
+    def frame(self) -> None:
+        if self.report is not None and self.done % 25 == 0:
+            self.report(self.done, self.total, f"rendering ({self.note})")
+        self.done += 1
+
+    def joining(self) -> None:
+        if self.report is not None:
+            self.report(self.total, self.total, f"joining the pieces and the sound ({self.note})")
+
+
+class _PieceEncoder:
+    """Encodes pieces into cache entries one after another. A piece's encoder finishes (drains,
+    closes, and its entry is committed) on a helper thread while the next piece is painted, so
+    each piece's encoder start-up and drain overlap with useful work instead of adding to it."""
+
+    def __init__(self, store: StageCache, painter: FramePainter, size: tuple[int, int], fps: str, timescale: int,
+                 settings: RenderSettings, progress: _Progress):
+        self.store, self.painter, self.size, self.fps, self.timescale = store, painter, size, fps, timescale
+        self.settings, self.progress = settings, progress
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="piece-finish")
+        self._finishing: Future | None = None
+
+    def encode(self, key: dict, frames: Iterator[Frame]) -> None:
+        pending = self.store.begin(PIECE_STAGE, key)
+        writer: VideoWriter | None = None
+        count = 0
+        try:
+            first = next(frames, None)  # None: the decoder ended before this piece (fewer frames than packets)
+            if first is not None:
+                writer = VideoWriter(pending.directory / PIECE_FILE, *self.size, self.fps, crf=self.settings.crf,
+                                     preset=self.settings.preset, timescale=self.timescale)
+                for frame in itertools.chain([first], frames):
+                    writer.write(self.painter.paint(frame))
+                    self.progress.frame()
+                    count += 1
+        except BaseException:
+            if writer is not None:
+                writer.abort()
+            pending.discard()
+            raise
+        self._wait()  # one piece finishing at a time
+        self._finishing = self._pool.submit(_finish_piece, writer, pending, count)
+
+    def _wait(self) -> None:
+        finishing, self._finishing = self._finishing, None
+        if finishing is not None:
+            finishing.result()  # re-raises the helper's error here
+
+    def __enter__(self) -> "_PieceEncoder":
+        return self
+
+    def __exit__(self, exc_type: type | None, exc: BaseException | None, tb: object) -> None:
+        try:
+            if exc_type is None:
+                self._wait()
+            elif self._finishing is not None:
+                self._finishing.exception()  # let it end; the error already under way is the one to report
+        finally:
+            self._pool.shutdown()
+
+
+def _finish_piece(writer: VideoWriter | None, pending: PendingEntry, count: int) -> Path:
+    try:
+        if writer is not None:
+            writer.close()
+        (pending.directory / "frames.txt").write_text(str(count))
+    except BaseException:
+        pending.discard()
+        raise
+    return pending.commit()
+
+
+def _entries(store: StageCache, keys: Sequence[dict]) -> list[Path]:
+    entries = [store.find(PIECE_STAGE, k) for k in keys]
+    missing = [i for i, e in enumerate(entries) if e is None]
+    if missing:  # deleted while rendering (someone cleared the cache): say so rather than join a gap
+        raise MediaError(f"{len(missing)} rendered pieces vanished from the cache while rendering; render again")
+    return [e for e in entries if e is not None]
+
+
+def _frames_in(entry: Path) -> int:
+    return int((entry / "frames.txt").read_text())

@@ -7,17 +7,25 @@ returning a :data:`engine.faces.render.CropProvider` or None), else the original
 identity round trip). The audio is ``project.dub_track`` when set, else the source's own.
 Settings live in ``project.settings["render"]`` (crf, preset, watermark, blend) and may be
 overridden per run through ``RunOptions.extra["render"]``. Output: ``exports/dubbed.mp4``.
+
+The video is encoded in pieces kept in the cache (:mod:`engine.faces.pieces`; length
+``render.piece_seconds``): a render after an edit encodes only the pieces whose crops changed
+and joins them with the others. ``project.settings["render"]["last_run"]`` records how many
+pieces there were and how many were encoded, and the seconds spent encoding and joining.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from engine.errors import ProjectError
-from engine.faces.render import BlendMode, CropProvider, RenderSettings, identity_provider, render_video
+from engine.faces.pieces import PIECE_SECONDS, CropIdentity
+from engine.faces.render import (BlendMode, CropProvider, RenderSettings, identity_crops, identity_provider,
+                                 render_video)
 from engine.faces.store import TrackData, load_track
 from engine.fsutil import file_fingerprint
 from engine.media import probe
@@ -30,7 +38,8 @@ def settings_of(ctx: StageContext) -> RenderSettings:
     raw = {**ctx.project.settings.get("render", {}), **dict(ctx.options.extra.get("render", {}))}
     return RenderSettings(crf=int(raw.get("crf", 18)), preset=str(raw.get("preset", "medium")),
                           watermark=bool(raw.get("watermark", True)),
-                          blend=BlendMode(raw.get("blend", BlendMode.DETAIL.value)))
+                          blend=BlendMode(raw.get("blend", BlendMode.DETAIL.value)),
+                          piece_seconds=float(raw.get("piece_seconds", PIECE_SECONDS)))
 
 
 def _audio(ctx: StageContext) -> Path | None:
@@ -43,13 +52,16 @@ def _audio(ctx: StageContext) -> Path | None:
     return source if probe(source).audio is not None else None
 
 
-def _provider(ctx: StageContext) -> tuple[CropProvider, str]:
+def _provider(ctx: StageContext) -> tuple[CropProvider, str, CropIdentity]:
+    """The crops to paste, what they are, and their identity per frame range."""
     try:
         module = importlib.import_module("engine.lipsync.provider")
     except ModuleNotFoundError:
-        return identity_provider, "original crops"
+        return identity_provider, "original crops", identity_crops
     provider = module.crop_provider(ctx)
-    return (identity_provider, "original crops") if provider is None else (provider, "lip-sync crops")
+    if provider is None:
+        return identity_provider, "original crops", identity_crops
+    return provider, "lip-sync crops", provider.identity
 
 
 def rendered_track_ids(ctx: StageContext) -> list[str]:
@@ -65,13 +77,16 @@ def rendered_track_ids(ctx: StageContext) -> list[str]:
 
 def inputs(ctx: StageContext) -> Mapping[str, Any]:
     audio = _audio(ctx)
+    _, label, identity = _provider(ctx)
+    tracks = {t.id: t for t in ctx.project.face_tracks}
     return {
         "source": ctx.project.source.fingerprint,
         "tracks": [(t.id, t.start_frame, t.end_frame, t.data_path) for t in ctx.project.face_tracks],
         "rendered": rendered_track_ids(ctx),
         "audio": None if audio is None else file_fingerprint(audio),
-        "settings": settings_of(ctx),
-        "provider": _provider(ctx)[1],
+        "settings": dataclasses.replace(settings_of(ctx), piece_seconds=PIECE_SECONDS),  # the cut is not the look
+        "provider": label,
+        "crops": [identity(t, tracks[t].start_frame, tracks[t].end_frame) for t in rendered_track_ids(ctx)],
     }
 
 
@@ -80,7 +95,8 @@ def run(ctx: StageContext) -> None:
         raise ProjectError("the face tracks are missing: run the track stage first (avdub run PROJECT --only track)")
     wanted = set(rendered_track_ids(ctx))
     tracks: list[TrackData] = [load_track(ctx.folder, t) for t in ctx.project.face_tracks if t.id in wanted]
-    provider, _ = _provider(ctx)
+    provider, _, identity = _provider(ctx)
     ctx.folder.exports_dir.mkdir(parents=True, exist_ok=True)
-    render_video(ctx.folder.source_path(ctx.project), ctx.folder.exports_dir / OUTPUT, tracks, provider,
-                 _audio(ctx), settings_of(ctx), ctx.report)
+    result = render_video(ctx.folder.source_path(ctx.project), ctx.folder.exports_dir / OUTPUT, tracks, provider,
+                          _audio(ctx), settings_of(ctx), ctx.report, cache=ctx.cache, crop_identity=identity)
+    ctx.project.settings.setdefault("render", {})["last_run"] = dataclasses.asdict(result)

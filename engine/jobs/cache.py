@@ -14,7 +14,9 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,28 +41,57 @@ class StageCache:
         path = self.entry(stage, key)
         return path if (path / ".complete").is_file() else None
 
+    def find(self, stage: str, inputs: Mapping[str, Any]) -> Path | None:
+        """The complete entry :meth:`get_or_compute` would return for ``inputs``, else None."""
+        return self.lookup(stage, hash_inputs({"stage": stage, **inputs}))
+
     def get_or_compute(self, stage: str, inputs: Mapping[str, Any], compute: Callable[[Path], None]) -> Path:
         """Return the entry for ``inputs``, running ``compute(tmp_dir)`` to fill it if absent."""
-        key = hash_inputs({"stage": stage, **inputs})
-        found = self.lookup(stage, key)
+        found = self.find(stage, inputs)
         if found is not None:
             return found
+        pending = self.begin(stage, inputs)
+        try:
+            compute(pending.directory)
+        except BaseException:
+            pending.discard()
+            raise
+        return pending.commit()
+
+    def begin(self, stage: str, inputs: Mapping[str, Any]) -> "PendingEntry":
+        """A temporary folder to fill for ``inputs``; :meth:`PendingEntry.commit` makes it the entry.
+        For work that finishes on another thread (``get_or_compute`` is the usual way)."""
+        key = hash_inputs({"stage": stage, **inputs})
         final = self.entry(stage, key)
-        tmp = final.with_name(f".{key}.tmp-{os.getpid()}")
+        tmp = final.with_name(f".{key}.tmp-{os.getpid()}-{threading.get_ident()}")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        try:
-            compute(tmp)
-            (tmp / ".complete").write_text(json.dumps(encode(dict(inputs)), sort_keys=True, default=str))
-            shutil.rmtree(final, ignore_errors=True)
-            os.replace(tmp, final)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return final
+        return PendingEntry(tmp, final, dict(inputs))
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file()) if self.root.exists() else 0
 
     def clear(self, stage: str | None = None) -> None:
         shutil.rmtree(self.root / stage if stage else self.root, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class PendingEntry:
+    directory: Path  # fill this
+    final: Path
+    inputs: Mapping[str, Any]
+
+    def commit(self) -> Path:
+        """Mark complete and move into place (replacing an entry another run completed meanwhile)."""
+        try:
+            record = json.dumps(encode(dict(self.inputs)), sort_keys=True, default=str)
+            (self.directory / ".complete").write_text(record)
+            shutil.rmtree(self.final, ignore_errors=True)
+            os.replace(self.directory, self.final)
+        except BaseException:
+            self.discard()
+            raise
+        return self.final
+
+    def discard(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)

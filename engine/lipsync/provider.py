@@ -5,6 +5,9 @@
 current inputs (its recorded input hash matches), else None (the renderer then pastes the
 original crops). Chunk files are opened memory-mapped, at most :data:`OPEN_CHUNKS` at a time
 (the renderer walks frames in order), so serving an hour of crops costs a few chunks of RAM.
+:meth:`ChunkCrops.identity` names the chunk files covering a frame range; a chunk file lives in
+a cache entry named by the hash of everything it was generated from, so its path identifies
+its crops and the renderer can tell which of its pieces need encoding again.
 """
 
 from __future__ import annotations
@@ -48,6 +51,12 @@ class ChunkCrops:
         while len(self._open) > OPEN_CHUNKS:
             self._open.popitem(last=False)
         return array
+
+    def identity(self, track_id: str, start: int, end: int) -> list[list[Any]]:
+        """The chunks (start, end, file) serving frames [start, end) of ``track_id``: a
+        :data:`engine.faces.pieces.CropIdentity`."""
+        return [[e["start"], e["end"], e["file"]] for e in self._chunks.get(track_id, ())
+                if e["start"] < end and start < e["end"]]
 
     def __call__(self, track_id: str, frame_index: int, original: np.ndarray) -> np.ndarray | None:
         starts = self._starts.get(track_id)

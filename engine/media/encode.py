@@ -24,7 +24,8 @@ class VideoWriter:
     """Write (H, W, 3) uint8 RGB frames to an mp4; optionally mux an audio file in."""
 
     def __init__(self, path: Path, width: int, height: int, fps: str | float, *, audio: Path | None = None,
-                 crf: int = 18, preset: str = "medium", rotation: int = 0, threads: int = 0):
+                 crf: int = 18, preset: str = "medium", rotation: int = 0, threads: int = 0,
+                 timescale: int | None = None):
         self.path, self.width, self.height = Path(path), width, height
         self.frames_written = 0
         cmd = [tool("ffmpeg"), "-nostdin", "-v", "error", "-y",
@@ -33,6 +34,8 @@ class VideoWriter:
             cmd += ["-i", str(audio), "-map", "0:v:0", "-map", "1:a:0", "-c:a", "aac", "-b:a", "192k", "-shortest"]
         cmd += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
                 "-threads", str(threads), "-movflags", "+faststart"]
+        if timescale is not None:  # ticks per second of the video track (exact frame times; see join.py)
+            cmd += ["-video_track_timescale", str(timescale)]
         if rotation:
             # Frames arrive upright; keep the source's orientation tag off so players do not turn them again.
             cmd += ["-metadata:s:v:0", "rotate=0"]
@@ -70,17 +73,7 @@ class VideoWriter:
         stderr = self._proc.stderr.read()
         self._proc.wait()
         self.path.unlink(missing_ok=True)
-        raise MediaError(f"cannot write {self.path}: {self._reason(stderr)}")
-
-    def _reason(self, stderr: bytes) -> str:
-        """ffmpeg's last error line; when it said nothing (a write refused by the file system),
-        the free space, since a full disk is the usual cause."""
-        if stderr.strip():
-            return last_error_line(stderr)
-        free_mb = shutil.disk_usage(self.path.parent).free / 2**20
-        if free_mb < LOW_DISK_MB:
-            return f"the disk is full ({free_mb:.0f} MB free)"
-        return f"the encoder stopped writing without a message (a full disk or a file size limit?; {free_mb:.0f} MB free)"
+        raise MediaError(f"cannot write {self.path}: {write_failure_reason(stderr, self.path.parent)}")
 
     def __enter__(self) -> "VideoWriter":
         return self
@@ -90,6 +83,17 @@ class VideoWriter:
             self.close()
         else:
             self.abort()
+
+
+def write_failure_reason(stderr: bytes, directory: Path) -> str:
+    """ffmpeg's last error line; when it said nothing (a write refused by the file system kills
+    it silently), the free space in ``directory``, since a full disk is the usual cause."""
+    if stderr.strip():
+        return last_error_line(stderr)
+    free_mb = shutil.disk_usage(directory).free / 2**20
+    if free_mb < LOW_DISK_MB:
+        return f"the disk is full ({free_mb:.0f} MB free)"
+    return f"the encoder stopped writing without a message (a full disk or a file size limit?; {free_mb:.0f} MB free)"
 
 
 def mux_audio(video: Path, audio: Path, out: Path) -> None:

@@ -5,6 +5,8 @@
 take starts at the sample ``round(start × rate)`` computed from its absolute time, so rounding
 never accumulates (no drift however long the lecture), and short fades at each edge avoid
 clicks. An optional bed mixes in the original audio, ducked under the dub's speech.
+These are the whole-array forms, for short audio; the fit stage and the stems write the same
+result block by block with :mod:`engine.speech.dubstream`, whose tests compare the two.
 """
 
 from __future__ import annotations

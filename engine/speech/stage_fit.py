@@ -5,6 +5,8 @@ clears OVERFLOW, records the remedies for overflowing segments in ``speech.overf
 shorter translation; a local video slow-down plan for the renderer), and stores the assembled
 track as ``project.dub_track``: 24 kHz mono 16-bit WAV of exactly the video's duration.
 Stretched takes are cached per (take, speed), so an edit re-stretches only what changed.
+The track is written block by block (:mod:`engine.speech.dubstream`): memory stays a few MB
+however long the lecture, and it is assembled only when its placements changed.
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import soundfile as sf
 
-from engine.media.audio import decode_audio
+from engine.fsutil import file_fingerprint
 from engine.pipeline import StageContext
 from engine.project.model import SegmentFlag
 from engine.speech import DUB_SAMPLE_RATE
-from engine.speech.dubtrack import assemble, duck_mix, resample, stretch
+from engine.speech.dubstream import PlacedTake, load_take, write_dub_track
+from engine.speech.dubtrack import stretch
 from engine.speech.fit import FitItem, plan_fit
 from engine.speech.settings import load_settings, section
 
@@ -36,13 +38,6 @@ def inputs(ctx: StageContext) -> Mapping[str, Any]:
             "segments": segs}
 
 
-def _audio(ctx: StageContext, rel: str) -> np.ndarray:
-    """A take as mono float32 at the dub rate (takes made elsewhere, e.g. imported, may differ)."""
-    audio, sr = sf.read(ctx.folder.resolve(rel), dtype="float32", always_2d=True)
-    audio = audio.mean(axis=1)
-    return audio if sr == DUB_SAMPLE_RATE else resample(audio, sr, DUB_SAMPLE_RATE)
-
-
 def run(ctx: StageContext) -> None:
     project = ctx.project
     s = load_settings(project)
@@ -50,7 +45,7 @@ def run(ctx: StageContext) -> None:
     items = [FitItem(seg.id, seg.start, seg.end, seg.current_take.duration if seg.current_take else 0.0)
              for seg in project.segments]
     placements = {p.segment_id: p for p in plan_fit(items, total, s.fit)}
-    placed: list[tuple[float, float, np.ndarray]] = []
+    placed: list[PlacedTake] = []
     overflow: list[dict[str, Any]] = []
     stretched = 0
     n = len(project.segments)
@@ -66,13 +61,14 @@ def run(ctx: StageContext) -> None:
         if p.speed != 1.0:
             def compute(tmp: Path, rel: str = take.audio_path, speed: float = p.speed) -> None:
                 nonlocal stretched
-                sf.write(tmp / "fitted.wav", stretch(_audio(ctx, rel), DUB_SAMPLE_RATE, speed), DUB_SAMPLE_RATE,
+                audio = load_take(ctx.folder.resolve(rel), DUB_SAMPLE_RATE)  # takes made elsewhere may differ
+                sf.write(tmp / "fitted.wav", stretch(audio, DUB_SAMPLE_RATE, speed), DUB_SAMPLE_RATE,
                          subtype="PCM_16")
                 stretched += 1
 
             entry = ctx.cache.get_or_compute("fit", {"take": take.audio_path, "speed": p.speed}, compute)
             audio_rel = ctx.folder.relative(entry / "fitted.wav")
-        placed.append((p.start, p.window_end - p.start, _audio(ctx, audio_rel)))
+        placed.append(PlacedTake(p.start, p.window_end - p.start, ctx.folder.resolve(audio_rel)))
         if p.overflow:
             flags.add(SegmentFlag.OVERFLOW)
             overflow.append({"segment_id": seg.id, "residual": p.residual,
@@ -82,14 +78,14 @@ def run(ctx: StageContext) -> None:
         project.replace_segment(dataclasses.replace(
             seg, flags=frozenset(flags), takes=tuple(new_take if t.id == take.id else t for t in seg.takes)))
     ctx.report(n, n, "assembling the dub track")
-    track = assemble(total, placed, DUB_SAMPLE_RATE)
-    if s.background:
-        original = decode_audio(ctx.folder.source_path(project), DUB_SAMPLE_RATE)
-        track = duck_mix(track, original, DUB_SAMPLE_RATE, [(p[0], p[0] + p[2].size / DUB_SAMPLE_RATE) for p in placed])
-    key = {"placed": [[round(a, 6), round(b, 6), float(np.sum(np.abs(c)))] for a, b, c in placed], "total": total,
-           "background": s.background}
-    entry = ctx.cache.get_or_compute(
-        "dubtrack", key, lambda tmp: sf.write(tmp / "dub.wav", track, DUB_SAMPLE_RATE, subtype="PCM_16"))
+    background = ctx.folder.source_path(project) if s.background else None
+    # Takes are keyed by their files' content (a take file is never rewritten in place, but an
+    # imported one could be), the bed by the source's fingerprint.
+    key = {"placed": [[round(t.start, 6), round(t.max_seconds, 6), file_fingerprint(t.path)] for t in placed],
+           "total": total, "background": s.background,
+           "source": project.source.fingerprint if s.background else None}
+    entry = ctx.cache.get_or_compute("dubtrack", key, lambda tmp: write_dub_track(
+        tmp / "dub.wav", total, placed, DUB_SAMPLE_RATE, background=background))
     project.dub_track = ctx.folder.relative(entry / "dub.wav")
     info = section(project)
     info["overflow"] = overflow

@@ -3,6 +3,10 @@
 Creates one default speaker when the project has none, sets the detected source language
 when ``--from`` was omitted, and marks a video without speech (silence, music) with no
 segments and ``speech.no_speech = true`` instead of inventing words.
+
+The audio is never decoded whole: one streamed pass finds the speech regions, a second one
+feeds the recogniser block by block (:mod:`engine.speech.asr_blocks`), so a two-hour
+lecture costs a few MB here instead of 460 MB.
 """
 
 from __future__ import annotations
@@ -14,13 +18,12 @@ from typing import Any
 
 from engine.errors import UnsupportedLanguageError
 from engine.languages import is_known_language
-from engine.media.audio import decode_audio
 from engine.pipeline import StageContext
 from engine.project.model import Segment, Speaker, SegmentFlag, Word, new_id
+from engine.speech.asr_blocks import iter_blocks, plan_blocks, survey_audio
 from engine.speech.segmenting import segment_words
 from engine.speech.settings import load_settings, section
 from engine.speech.transcribe import make_transcriber
-from engine.speech.vad import keep_speech, speech_regions
 
 SNAP_TOLERANCE = 0.1  # seconds a word may start before detected speech (VAD onsets are a bit late)
 LOW_CONFIDENCE = 0.5  # mean word probability under which the editor should check the segment
@@ -46,17 +49,22 @@ def inputs(ctx: StageContext) -> Mapping[str, Any]:
 
 def _transcribe(ctx: StageContext, out: Path) -> None:
     s = load_settings(ctx.project)
-    audio = decode_audio(ctx.folder.source_path(ctx.project))  # (samples,) 16 kHz
-    ctx.report(0, 3, "voice activity")
-    regions = speech_regions(audio)
+    source = ctx.folder.source_path(ctx.project)
+    # Progress in seconds of audio: the survey is the first pass over it, recognition the second.
+    total = max(1, round(2 * ctx.project.source.duration))
+    survey = survey_audio(source, lambda done: ctx.report(min(round(done), total), total, "voice activity"))
+    regions = survey.regions
     result: dict[str, Any] = {"language": ctx.project.source_language, "words": [], "speech_regions":
                               [[r.start, r.end] for r in regions]}
     if regions:
-        ctx.report(1, 3, "loading the ASR model")
+        ctx.report(total // 2, total, "loading the ASR model")
         asr = make_transcriber(ctx.registry, s.asr_backend, ctx.project.source_language,
                                threads=ctx.options.threads or 1, model=s.asr_model, device=ctx.options.device)
-        ctx.report(2, 3, "recognising speech")
-        transcript = asr.transcribe(keep_speech(audio, regions), ctx.project.source_language)
+        spans = plan_blocks(survey, asr.max_block_seconds)
+        length = round(survey.seconds)
+        blocks = iter_blocks(source, spans, regions, lambda done: ctx.report(
+            min(total, total // 2 + round(done)), total, f"recognising speech ({round(done)} of {length} s)"))
+        transcript = asr.transcribe_blocks(blocks, ctx.project.source_language)
         result["language"] = transcript.language
         result["words"] = [[w.text, w.start, w.end, w.confidence] for w in transcript.words]
     (out / "transcript.json").write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")

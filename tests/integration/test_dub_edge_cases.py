@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -112,12 +113,19 @@ def test_a_render_that_cannot_write_keeps_the_previous_video_and_the_project(tmp
     def limited() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    proc = subprocess.run([sys.executable, "-m", "engine.cli.main", "run", str(project), "--only", "render", "--force"],
-                          cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, preexec_fn=limited,
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode != 0
-    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("avdub: error:")]
-    assert len(errors) == 1 and "cannot write" in errors[0] and "Traceback" not in proc.stderr, proc.stderr[-2000:]
-    assert video.read_bytes() == before_video
-    assert (project / "project.json").read_bytes() == before_project
-    assert not list(video.parent.glob("*.partial*"))
+    def render_refused() -> None:
+        proc = subprocess.run([sys.executable, "-m", "engine.cli.main", "run", str(project), "--only", "render",
+                               "--force"], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, preexec_fn=limited,
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode != 0
+        errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("avdub: error:")]
+        assert len(errors) == 1 and "cannot write" in errors[0] and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+        assert video.read_bytes() == before_video
+        assert (project / "project.json").read_bytes() == before_project
+        assert not list(video.parent.glob("*.partial*")) and not list(video.parent.glob(".*"))
+
+    render_refused()  # the encoded pieces are in the cache: joining them is what fails
+    pieces = project / "cache" / "render-pieces"
+    shutil.rmtree(pieces)
+    render_refused()  # now encoding a piece fails, and leaves no half-written cache entry
+    assert not [p for p in pieces.rglob("*") if p.is_file()]

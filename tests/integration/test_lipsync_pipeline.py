@@ -36,7 +36,9 @@ FAST = {"preset": "cpu", "threads": 1, "chunk_frames": 40}  # 135 frames → 4 c
 
 
 def factory(folder, project, cancel: CancelToken | None = None, sink=None, **lipsync) -> ContextFactory:
-    extra = {"lipsync": {**FAST, **lipsync}, "render": {"watermark": False, "preset": "ultrafast"}}
+    # 1 s render pieces: 22 frames each at vr_face1's average 22.1 fps, 7 pieces
+    extra = {"lipsync": {**FAST, **lipsync},
+             "render": {"watermark": False, "preset": "ultrafast", "piece_seconds": 1.0}}
     kwargs = {"cancel": cancel} if cancel else {}
     if sink is not None:
         kwargs["sink"] = sink
@@ -217,6 +219,7 @@ def test_lipsync_render_and_incremental_chunks(trained):
     assert crop_provider(factory(folder, proj).make(spec_for(Stage.RENDER))) is None  # stale: not used
     run(folder, proj, Stage.LIPSYNC)
     assert proj.settings["lipsync"]["last_run"]["audio"] == "dub"
+    run(folder, proj, Stage.RENDER)
     before = {c["start"]: c["file"] for c in proj.settings["lipsync"]["chunks"][track.id]}
     seg = proj.segment("seg-b")  # 2.2–2.3 s: inside chunk 34–67 and its buffers only
     changed_audio = audio.copy()
@@ -228,6 +231,10 @@ def test_lipsync_render_and_incremental_chunks(trained):
         {"generated": 1, "reused": 3, "kept": 0}
     after = {c["start"]: c["file"] for c in proj.settings["lipsync"]["chunks"][track.id]}
     assert [s for s in before if before[s] != after[s]] == [34]
+    # and the render encodes only the pieces showing that chunk's frames (34–67: pieces 22–43, 44–65, 66–87)
+    run(folder, proj, Stage.RENDER)
+    assert {k: proj.settings["render"]["last_run"][k] for k in ("frames", "pieces", "encoded")} == \
+        {"frames": 135, "pieces": 7, "encoded": 3}
 
     # the per-segment hook refreshes only the chunks overlapping that segment
     from engine.lipsync.stage_lipsync import lipsync_segment

@@ -6,10 +6,17 @@ detection; Whisper tiny.en for English) and ``vosk`` (Kaldi models, one per lang
 Korean one is obtainable offline here). Voice activity detection is applied *before*
 recognition (see :mod:`engine.speech.vad`): audio outside speech is zeroed, so Whisper has no
 music or silence to hallucinate words from.
+
+Long recordings reach a backend as :class:`AudioBlock` s, so no backend ever holds the whole
+lecture: Whisper gets blocks of at most :data:`WHISPER_WINDOW_S` cut at quiet points (its own
+window length, see :mod:`engine.speech.asr_blocks`), Vosk gets every sample in consecutive
+blocks and streams them through one recognizer. Word times come back in seconds from the
+start of the recording.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -20,6 +27,23 @@ from engine.models.registry import ModelRegistry
 from engine.project.model import Word
 
 SAMPLE_RATE = 16_000  # Hz: what Whisper and Vosk models take
+WHISPER_WINDOW_S = 30.0  # Whisper encodes 30 s of audio at a time: a longer block is windowed anyway
+
+
+@dataclass(frozen=True)
+class AudioBlock:
+    """``samples`` (n,) float32 at 16 kHz that start at sample ``start`` of the recording."""
+
+    start: int
+    samples: np.ndarray
+
+    @property
+    def start_seconds(self) -> float:
+        return self.start / SAMPLE_RATE
+
+    @property
+    def end(self) -> int:
+        return self.start + self.samples.size
 
 
 @dataclass(frozen=True)
@@ -31,9 +55,16 @@ class Transcript:
 
 class Transcriber(Protocol):
     name: str
+    # The longest block the backend wants, cut at a quiet point; None: it streams, and wants
+    # every sample of the recording in consecutive blocks of any size.
+    max_block_seconds: float | None
 
     def transcribe(self, audio: np.ndarray, language: str | None) -> Transcript:
         """``audio``: (samples,) float32 at 16 kHz. ``language`` None: detect it."""
+        ...
+
+    def transcribe_blocks(self, blocks: Iterable[AudioBlock], language: str | None) -> Transcript:
+        """The words of all ``blocks`` (in order, not overlapping), timed from the recording's start."""
         ...
 
 

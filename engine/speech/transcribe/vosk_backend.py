@@ -3,18 +3,21 @@
 Vosk models are one language each and cannot detect the language. Audio is fed as 16-bit PCM
 in 0.5 s chunks; every result carries ``result`` entries with ``word``, ``start``, ``end`` and
 ``conf``.
+A long recording streams through one recognizer block by block (Vosk is built for streams),
+so its times are already counted from the recording's start.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 import numpy as np
 
 from engine.errors import ModelMissingError
 from engine.models.registry import ModelFile, ModelLocation, ModelRegistry, ModelSpec
 from engine.project.model import Word
-from engine.speech.transcribe.base import SAMPLE_RATE, Transcript
+from engine.speech.transcribe.base import SAMPLE_RATE, AudioBlock, Transcript
 
 CHUNK = SAMPLE_RATE // 2  # 0.5 s of samples per AcceptWaveform call
 
@@ -38,6 +41,7 @@ def _locate(registry: ModelRegistry, model_id: str, language: str) -> ModelLocat
 
 class VoskTranscriber:
     name = "vosk"
+    max_block_seconds: float | None = None  # a stream: every sample, in consecutive blocks
 
     def __init__(self, registry: ModelRegistry, model_id: str, language: str):
         import vosk
@@ -52,16 +56,28 @@ class VoskTranscriber:
         self.language = language
 
     def transcribe(self, audio: np.ndarray, language: str | None) -> Transcript:
+        return self.transcribe_blocks([AudioBlock(0, audio)], language)
+
+    def transcribe_blocks(self, blocks: Iterable[AudioBlock], language: str | None) -> Transcript:
         import vosk
 
-        assert audio.ndim == 1, audio.shape  # (samples,) at 16 kHz
         rec = vosk.KaldiRecognizer(self._model, SAMPLE_RATE)
         rec.SetWords(True)
-        pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
         results = []
-        for i in range(0, len(pcm), CHUNK * 2):
-            if rec.AcceptWaveform(pcm[i:i + CHUNK * 2]):
-                results.append(json.loads(rec.Result()))
+        position = 0
+        pending = b""  # PCM short of a whole chunk, carried so chunking does not depend on block sizes
+        for block in blocks:
+            assert block.samples.ndim == 1, block.samples.shape  # (samples,) at 16 kHz
+            assert block.start == position, (block.start, position)  # a stream has no gaps
+            position = block.end
+            pcm = pending + (np.clip(block.samples, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+            whole = len(pcm) - len(pcm) % (CHUNK * 2)
+            for i in range(0, whole, CHUNK * 2):
+                if rec.AcceptWaveform(pcm[i:i + CHUNK * 2]):
+                    results.append(json.loads(rec.Result()))
+            pending = pcm[whole:]
+        if pending and rec.AcceptWaveform(pending):
+            results.append(json.loads(rec.Result()))
         results.append(json.loads(rec.FinalResult()))
         words = [Word(r["word"], round(r["start"], 3), round(r["end"], 3), round(r.get("conf", 1.0), 3))
                  for res in results for r in res.get("result", ())]
