@@ -98,7 +98,10 @@ class LipSyncConfig:
     # (opening at most the track's silence_quantile) hear digital silence instead of their
     # audio, so that a silent stretch of a dub closes the mouth.
     silence_probability: float = 0.0
-    silence_quantile: float = 0.25
+    # A mouth at rest: the most closed tenth. (A quarter was too open for a presenter who talks
+    # with the lips apart — 12 px on lecture_en_25s — and taught silence to open the mouth.)
+    # The shape prior's silence shape uses the same frames (engine/lipsync/shape_prior.py).
+    silence_quantile: float = 0.1
 
     def __post_init__(self) -> None:
         levels = math.log2(self.resolution)

@@ -16,7 +16,7 @@ a plain linear map that the model keeps as fixed buffers.
 Digital silence (the gaps of an assembled dub track) lies far outside the speech the map
 was fitted on, and a linear map extrapolates it to a wide-open mouth. So the map is fitted on
 speech only, and the model blends its output with a *silence change* — the mean change of the
-most closed tenth of the training frames, a mouth at rest — by the share of the window's
+most closed training frames (``silence_quantile``), a mouth at rest — by the share of the window's
 central mel frames that are silent (:func:`engine.lipsync.mel.silence_share`).
 """
 
@@ -35,7 +35,6 @@ from engine.lipsync.mel import mel_windows, silence_share
 ALPHAS = (1.0, 10.0, 100.0, 1e3, 1e4, 1e5)  # ridge strengths tried (standardised features)
 MAX_FRAMES = 6000  # frames the fit reads at most (evenly spread over the training windows)
 MIN_FRAMES = 40  # below this the prior is not fitted (the query starts at the mean shape)
-REST_QUANTILE = 0.1  # digital silence gets the mean shape of the frames this closed or more
 
 
 @dataclass(frozen=True)
@@ -129,9 +128,9 @@ def fit_shape_prior(dataset: Dataset, max_frames: int = MAX_FRAMES) -> ShapePrio
     alpha, err, corr = best
     w, b = ridge_fit(x[speech], change[speech], alpha)
     # Digital silence is far outside the speech the ridge saw; it gets the closed mouths' mean change.
-    # A mouth at rest is closed: the most closed tenth of the frames, not the silence
-    # augmentation's quarter (a presenter who talks with an open mouth keeps it ajar there).
-    silence = change[_opening(y) <= np.quantile(_opening(y), REST_QUANTILE)].mean(0)
+    # A mouth at rest: the frames the silence augmentation silences (config.silence_quantile).
+    rest = _windowed(dataset)[0].config.silence_quantile
+    silence = change[_opening(y) <= np.quantile(_opening(y), rest)].mean(0)
     return ShapePrior(weight=torch.from_numpy(w.T.astype(np.float32)), bias=torch.from_numpy(b.astype(np.float32)),
                       silence=torch.from_numpy(silence.astype(np.float32)), alpha=alpha,
                       held_out_error=float(err) if np.isfinite(err) else float("nan"),
