@@ -21,7 +21,7 @@ import numpy as np
 
 from engine.errors import MediaError
 from engine.lipsync.config import CROP_SIZE, MOUTH_RECT, NUM_LANDMARKS
-from engine.lipsync.data import lip_opening, with_rest_reference
+from engine.lipsync.data import with_rest_reference
 from engine.lipsync.masks import rect_pixels
 from engine.lipsync.mel import SAMPLE_RATE, array_span
 from engine.media.audio import decode_audio
@@ -148,5 +148,5 @@ class ClipWindowSource:
         dist = np.linalg.norm(feats - km.cluster_centers_[km.labels_], axis=1)
         clusters = [[int(i) for i in idx[km.labels_ == c][np.argsort(dist[km.labels_ == c])]]
                     for c in range(self.num_references)]
-        openings = {int(i): lip_opening(lm) for i in idx if (lm := self.landmarks(int(i))) is not None}
-        return with_rest_reference(clusters, openings)
+        shapes = {int(i): lm for i in idx if (lm := self.landmarks(int(i))) is not None}
+        return with_rest_reference(clusters, shapes)

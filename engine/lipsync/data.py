@@ -47,25 +47,29 @@ def lip_opening(landmarks: np.ndarray) -> float:
 REST_QUANTILE = 0.05  # openings at most this quantile of a pool count as a mouth at rest
 
 
-def with_rest_reference(clusters: list[list[int]], openings: dict[int, float]) -> list[list[int]]:
+def with_rest_reference(clusters: list[list[int]], shapes: dict[int, np.ndarray]) -> list[list[int]]:
     """Reference clusters (members in order of preference) with one guaranteed closed mouth.
 
     Clusters of mouth appearance can all be open for a presenter who seldom closes the lips,
     and then nothing can show silence — the gaps of a dub — as a closed mouth. If no cluster's
-    first choice is at rest (opening at most the pool's REST_QUANTILE), the cluster whose first
-    choice is most closed is replaced by the resting frames, the most typical one first (nearest
-    their median opening: a single extreme value can be a mesh glitch). ``openings``: frame →
-    inner-lip opening, for the frames whose landmarks are known."""
-    known = {i: openings[i] for c in clusters for i in c if i in openings}
+    first choice is at rest (inner-lip opening at most the pool's REST_QUANTILE), the cluster
+    whose first choice is most closed is replaced by the resting frames, the most typical one
+    first: nearest the resting frames' mean centred shape by the attention's own measure (mean
+    point distance), which is also what the shape prior asks for in silence — a resting frame
+    with an unusual jaw or width would lose to an open mouth with the usual ones.
+    ``shapes``: frame → its (13, 2) jaw/mouth landmarks, for the frames where they are known."""
+    known = {i: np.asarray(shapes[i], np.float64) for c in clusters for i in c if i in shapes}
     if len(known) <= len(clusters):
         return clusters
-    limit = float(np.quantile(list(known.values()), REST_QUANTILE))
-    rest = [i for i, o in known.items() if o <= limit]
+    opening = {i: lip_opening(v) for i, v in known.items()}
+    limit = float(np.quantile(list(opening.values()), REST_QUANTILE))
+    rest = [i for i, o in opening.items() if o <= limit]
     if any(c and c[0] in rest for c in clusters):
         return clusters
-    typical = float(np.median([known[i] for i in rest]))
-    rest.sort(key=lambda i: abs(known[i] - typical))
-    target = min(range(len(clusters)), key=lambda k: known.get(clusters[k][0], np.inf) if clusters[k] else np.inf)
+    centred_shapes = {i: known[i] - known[i].mean(0) for i in rest}
+    typical = np.mean([centred_shapes[i] for i in rest], axis=0)
+    rest.sort(key=lambda i: float(np.linalg.norm(centred_shapes[i] - typical, axis=-1).mean()))
+    target = min(range(len(clusters)), key=lambda k: opening.get(clusters[k][0], np.inf) if clusters[k] else np.inf)
     out = [list(c) for c in clusters]
     out[target] = rest + [m for m in clusters[target] if m not in rest]
     return out

@@ -39,7 +39,7 @@ from engine.faces.template import CROP_SIZE, MOUTH_JAW
 from engine.fsutil import file_fingerprint
 from engine.jobs.cache import StageCache
 from engine.lipsync.settings import DEFAULT_CACHE_FRAMES
-from engine.lipsync.data import lip_opening, with_rest_reference
+from engine.lipsync.data import with_rest_reference
 from engine.lipsync.mel import SAMPLE_RATE, array_span, window_bounds
 from engine.media import frame_times, iter_frames, probe
 from engine.project.model import FaceTrack, Project
@@ -231,8 +231,8 @@ class TrackWindowSource:
         km = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(x)
         dist = np.linalg.norm(x - km.cluster_centers_[km.labels_], axis=1)
         clusters = [[int(r) for r in rows[km.labels_ == c][np.argsort(dist[km.labels_ == c])]] for c in range(k)]
-        openings = {int(r): lip_opening(lm) for r in rows if (lm := self.landmarks(int(r))) is not None}
-        return with_rest_reference(clusters, openings)  # one of them shows a closed mouth
+        shapes = {int(r): lm for r in rows if (lm := self.landmarks(int(r))) is not None}
+        return with_rest_reference(clusters, shapes)  # one of them shows a closed mouth
 
 
 def open_track_source(folder: ProjectFolder, project: Project, cache: StageCache, track: FaceTrack,

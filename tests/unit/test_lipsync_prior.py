@@ -150,16 +150,25 @@ def test_linear_audio_ceiling_finds_lips_the_audio_determines_and_no_more():
 
 
 def test_one_reference_is_a_mouth_at_rest():
-    from engine.lipsync.data import with_rest_reference
+    from engine.lipsync.data import lip_opening, with_rest_reference
 
-    openings = {i: 10.0 + (i % 7) for i in range(100)}  # a presenter who talks with an open mouth
-    openings.update({40: 0.4, 41: 0.6, 42: 0.5, 43: 0.9, 44: 0.7})  # ...and rests now and then
+    head = SyntheticTalkingHead(4)
+
+    def shape(opening: float, width: float = 0.0) -> np.ndarray:
+        head.opening = lambda i: opening  # the landmark drawing reads the opening through this
+        pts = head.landmarks(0).astype(np.float64)
+        pts[:2, 0] += [-width, width]  # mouth corners further apart
+        return pts
+
+    rng = np.random.default_rng(0)
+    shapes = {i: shape(0.5 + 0.5 * rng.random()) for i in range(100)}  # a presenter who talks with an open mouth
+    shapes.update({40: shape(0.0), 41: shape(0.02), 42: shape(0.01), 43: shape(0.0, width=6.0), 44: shape(0.03)})
     clusters = [list(range(k, 100, 10)) for k in range(10)]  # no first choice is closed
-    chosen = with_rest_reference(clusters, openings)
+    chosen = with_rest_reference(clusters, shapes)
     assert len(chosen) == 10 and sum(c != d for c, d in zip(clusters, chosen)) == 1
-    firsts = [c[0] for c in chosen]
-    assert any(openings[f] < 1.0 for f in firsts)
+    assert any(lip_opening(shapes[c[0]]) < lip_opening(shapes[44]) + 1e-6 for c in chosen)
     replaced = next(c for c, d in zip(chosen, clusters) if c != d)
-    assert set(replaced[:5]) == {40, 41, 42, 43, 44} and replaced[0] == 41  # the typical (median) resting frame first
-    assert with_rest_reference(chosen, openings) == chosen  # already has one: unchanged
+    assert set(replaced[:5]) == {40, 41, 42, 43, 44}
+    assert replaced[4] == 43  # the resting frame with unusually wide corners is the last resort
+    assert with_rest_reference(chosen, shapes) == chosen  # already has one: unchanged
     assert with_rest_reference(clusters, {}) == clusters  # no landmarks: nothing to go by
