@@ -29,7 +29,7 @@ import torch
 from torch.utils.data import ConcatDataset, Dataset
 
 from engine.lipsync.attention import SHAPE_UNIT, centred
-from engine.lipsync.data import WindowDataset
+from engine.lipsync.data import INNER_LIPS, WindowDataset
 from engine.lipsync.mel import mel_windows, silence_share
 
 ALPHAS = (1.0, 10.0, 100.0, 1e3, 1e4, 1e5)  # ridge strengths tried (standardised features)
@@ -97,13 +97,15 @@ def ridge_fit(x: np.ndarray, y: np.ndarray, alpha: float) -> tuple[np.ndarray, n
 
 
 def _opening(shapes: np.ndarray) -> np.ndarray:
-    """(M, K, 2) → (M,) distance of the inner-lip points (rows 4, 5 of MOUTH_JAW)."""
-    return np.linalg.norm(shapes[:, 4] - shapes[:, 5], axis=-1)
+    """(M, K, 2) → (M,) :func:`engine.lipsync.data.lip_opening` of every shape."""
+    upper, lower = INNER_LIPS
+    return np.linalg.norm(shapes[:, upper] - shapes[:, lower], axis=-1)
 
 
 def fit_shape_prior(dataset: Dataset, max_frames: int = MAX_FRAMES) -> ShapePrior | None:
     """The speaker's audio → shape ridge map, or None with too few frames with landmarks."""
-    parts = [_frame_samples(d, max_frames) for d in _windowed(dataset)]
+    tracks = _windowed(dataset)
+    parts = [_frame_samples(d, max_frames) for d in tracks]
     parts = [p for p in parts if len(p[0])]
     if not parts or sum(len(p[0]) for p in parts) < MIN_FRAMES:
         return None
@@ -111,7 +113,7 @@ def fit_shape_prior(dataset: Dataset, max_frames: int = MAX_FRAMES) -> ShapePrio
     cut = [int(len(p[0]) * 0.8) for p in parts]
     x, y, a = (np.concatenate([p[i] for p in parts]) for i in range(3))
     is_test = np.concatenate([np.arange(len(p[0])) >= c for p, c in zip(parts, cut)])
-    bins = _windowed(dataset)[0].config.mel_bins
+    bins = tracks[0].config.mel_bins
     speech = silence_share(torch.from_numpy(x).unflatten(1, (bins, -1))).numpy() == 0  # (M,) bool
     change = (y - a).reshape(len(y), -1)  # (M, 2K) what the query must add to the anchor
     best = (ALPHAS[0], np.inf, 0.0)
@@ -129,7 +131,7 @@ def fit_shape_prior(dataset: Dataset, max_frames: int = MAX_FRAMES) -> ShapePrio
     w, b = ridge_fit(x[speech], change[speech], alpha)
     # Digital silence is far outside the speech the ridge saw; it gets the closed mouths' mean change.
     # A mouth at rest: the frames the silence augmentation silences (config.silence_quantile).
-    rest = _windowed(dataset)[0].config.silence_quantile
+    rest = tracks[0].config.silence_quantile
     silence = change[_opening(y) <= np.quantile(_opening(y), rest)].mean(0)
     return ShapePrior(weight=torch.from_numpy(w.T.astype(np.float32)), bias=torch.from_numpy(b.astype(np.float32)),
                       silence=torch.from_numpy(silence.astype(np.float32)), alpha=alpha,
