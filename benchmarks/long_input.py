@@ -1,4 +1,4 @@
-"""Memory of the audio stages on a two-hour input: transcription's passes and dub-track assembly.
+"""Memory of the long-input stages on a two-hour input: transcription, dub track, face track.
 
 Makes a two-hour lecture sound by looping a real 60 s speech recording with ffmpeg (AAC, in
 the work folder, never committed), then measures, each in its own process (peak resident set
@@ -9,12 +9,17 @@ from ``ru_maxrss``, and the resident set after imports and model loading, before
   points and decoded with non-speech zeroed, one after another;
 - ``dubtrack``: the fit stage's assembly of a two-hour dub track at 24 kHz from 1,200 placed
   takes, with the original ducked under them, written block by block;
-- ``whole_decode``: for contrast, decoding the whole sound into one array as before.
+- ``whole_decode``: for contrast, decoding the whole sound into one array as before;
+- ``track``: the track stage's book-keeping on two hours of one face at 30 fps — linking,
+  spooling, gap filling, smoothing and alignment into a track folder — fed with synthetic
+  observations (a moving, talking template face) instead of the landmark model, which alone
+  would take hours on this input (``landmarks_array_mb`` is one whole landmark array, of which
+  the stage used to hold four).
 
 ``whole_array_mb`` gives the size of one whole float32 array at 16 kHz (what transcription
 held) and at 24 kHz (what assembly held, two or three times over). Last line: JSON.
 
-Usage: ``python benchmarks/long_input.py [--hours 2] [--workdir DIR]``
+Usage: ``python benchmarks/long_input.py [--hours 2] [--workdir DIR] [--parts track ...]``
 """
 
 from __future__ import annotations
@@ -114,7 +119,43 @@ def part_whole_decode(source: Path, work: Path) -> dict:
     return {"baseline_rss_mb": base, "array_mb": round(audio.nbytes / 2**20, 1)}
 
 
-PARTS = {"survey": part_survey, "blocks": part_blocks, "dubtrack": part_dubtrack, "whole_decode": part_whole_decode}
+def part_track(source: Path, work: Path) -> dict:
+    import shutil
+
+    import numpy as np
+
+    from engine.faces.landmarks import FaceObservation
+    from engine.faces.template import LOWER_LIP_INNER, load_template
+    from engine.faces.tracking import finish_track
+    from engine.faces.tracks import TrackBuilder, densify
+    from engine.media import probe
+
+    fps = 30.0
+    frames = int(probe(source).duration * fps)
+    rng = np.random.default_rng(0)
+    face = (load_template().points * 3.0 + [800.0, 300.0]).astype(np.float32)  # a 1080p-sized face
+    folder = work / "track"
+    shutil.rmtree(folder, ignore_errors=True)
+    base = rss_mb()
+    builder = TrackBuilder(folder / ".spool")
+    head = np.zeros(2, np.float32)
+    for i in range(frames):
+        head += rng.normal(0, 0.5, 2).astype(np.float32)
+        points = face + head
+        points[LOWER_LIP_INNER, 1] += 10.0 * (1 + np.sin(i / 3.0))  # the mouth opens and closes
+        if i % 500 != 250:  # now and then a missed frame, filled by interpolation
+            builder.add(i, [FaceObservation(points, 0.9)])
+    (raw,) = builder.finish()
+    dense = densify(raw, folder / ".spool" / "dense.npy")
+    data = finish_track("face-long", dense, np.arange(frames) / fps, fps, folder / "face-long")
+    dense.landmarks_path.unlink()
+    size = sum(f.stat().st_size for f in (folder / "face-long").iterdir())
+    return {"baseline_rss_mb": base, "frames": frames, "rows": len(data),
+            "landmarks_array_mb": round(frames * 478 * 2 * 4 / 2**20, 1), "track_folder_mb": round(size / 2**20, 1)}
+
+
+PARTS = {"survey": part_survey, "blocks": part_blocks, "dubtrack": part_dubtrack, "whole_decode": part_whole_decode,
+         "track": part_track}
 
 
 def run_part(name: str, source: Path, work: Path) -> dict:
@@ -132,6 +173,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hours", type=float, default=2.0)
     ap.add_argument("--workdir", type=Path)
+    ap.add_argument("--parts", nargs="+", choices=list(PARTS), default=list(PARTS), help="which measurements to run")
     ap.add_argument("--part", choices=sorted(PARTS), help=argparse.SUPPRESS)
     ap.add_argument("--input", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -152,7 +194,7 @@ def main() -> int:
     result = {"benchmark": "long_input", "hours": args.hours, "input": SPEECH + " looped",
               "whole_array_mb": {"16kHz": round(seconds * 16_000 * 4 / 2**20, 1),
                                  "24kHz": round(seconds * 24_000 * 4 / 2**20, 1)}}
-    for name in ("survey", "blocks", "dubtrack", "whole_decode"):
+    for name in args.parts:
         result[name] = run_part(name, source, work)
     result["workdir"] = str(work)
     print(json.dumps(result))

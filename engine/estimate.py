@@ -22,11 +22,11 @@ LIPSYNC_FPS_CPU = 17.0  # the `cpu` preset, one thread, 128 px
 RENDER_MEGAPIXELS_PER_S = 12.0  # blend + H.264 (preset medium): 12 Mpx/s on 256² and on 1080×1920 alike
 TRAIN_MINUTES_CPU = 30.0  # the train stage's default time cap on CPU
 # Memory: the process baseline with torch and the models loaded, plus what grows with the
-# length. The audio stages stream (a few MB for any length: benchmarks/long_input.py); the
-# track stage keeps every frame's landmarks of a face until the track is finished: the raw
-# list, its stacked and gap-filled copies and the smoothed result, 478 × 2 float32 each.
+# length. The audio stages stream (a few MB for any length) and the track stage spools the
+# landmarks to disk; what still grows is its per-frame book-keeping (times, flags, scores):
+# +133 MB over two hours of one face at 30 fps (benchmarks/long_input.py --parts track).
 BASE_MEMORY_MB = 1100.0
-TRACK_BYTES_PER_FRAME = 4 * 478 * 2 * 4  # 15.3 kB per frame of one face
+TRACK_BYTES_PER_FRAME = 640  # per frame of video, rounded up from the measured 0.25 kB
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from engine.faces.align import crop
 from engine.faces.masks import MaskKind, face_mask, masked_input, masked_reference, polygon_points
 from engine.faces.references import features, select_references
 from engine.faces.store import find_track, iter_track_frames, load_track
+from engine.faces.tracks import blocks
 from engine.media import frame_times, iter_frames, probe
 from engine.project.model import Project
 from engine.project.store import ProjectFolder
@@ -66,8 +67,8 @@ def export_crops(folder: ProjectFolder, project: Project, out: Path, segment_id:
         pick = np.unique(np.linspace(rows[0], rows[-1], min(max_frames, len(rows))).round().astype(int))
         target = out / (tid if segment_id is None else f"{segment_id}_{tid}")
         target.mkdir(parents=True, exist_ok=True)
-        lm_t = data.template_landmarks()
-        feats = features(lm_t, np.asarray(data.transforms))
+        feats = np.concatenate([features(data.template_landmarks(slice(a, b)), np.asarray(data.transforms[a:b]))
+                                for a, b in blocks(len(data))])  # (T, F), read in blocks: a long track stays on disk
         refs = select_references(feats, exclude=range(int(rows[0]), int(rows[-1]) + 1))
         if not refs:  # the span is the whole track: exclude only the exported frames
             refs = select_references(feats, exclude=pick)
@@ -80,7 +81,7 @@ def export_crops(folder: ProjectFolder, project: Project, out: Path, segment_id:
         rows_img = []
         for r in pick:
             idx = int(data.start_frame + r)
-            c, lm = crops[idx], lm_t[r]
+            c, lm = crops[idx], data.template_landmarks(int(r))
             _png(target / f"crop_{idx:06d}.png", c)
             _png(target / f"input_{idx:06d}.png", masked_input(c))
             _png(target / f"mask_{idx:06d}.png", (face_mask(lm, MaskKind.RENDER) * 255).round().astype(np.uint8))

@@ -15,6 +15,7 @@ import numpy as np
 
 from engine.faces.store import TrackData
 from engine.faces.template import LOWER_LIP_INNER, UPPER_LIP_INNER, eye_distance
+from engine.faces.tracks import blocks
 from engine.media import SAMPLE_RATE, iter_audio_blocks
 from engine.project.model import Project, Segment
 
@@ -36,9 +37,46 @@ def energy_envelope(path: Path) -> np.ndarray:
 
 
 def mouth_opening(track: TrackData) -> np.ndarray:
-    """(T,) inner-lip gap in eye distances."""
-    lm = np.asarray(track.landmarks)
-    return np.linalg.norm(lm[:, UPPER_LIP_INNER] - lm[:, LOWER_LIP_INNER], axis=-1) / np.maximum(eye_distance(lm), 1.0)
+    """(T,) inner-lip gap in eye distances (read in blocks: a long track stays on disk)."""
+    out = np.empty(len(track), np.float64)
+    for a, b in blocks(len(track)):
+        lm = np.asarray(track.landmarks[a:b], np.float64)  # (n, 478, 2)
+        gap = np.linalg.norm(lm[:, UPPER_LIP_INNER] - lm[:, LOWER_LIP_INNER], axis=-1)
+        out[a:b] = gap / np.maximum(eye_distance(lm), 1.0)
+    return out
+
+
+def mouth_activity(track: TrackData) -> np.ndarray:
+    """(T,) spread of the lip gap over ACTIVITY_WINDOW_S around each frame."""
+    times = np.asarray(track.times)
+    fps = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else 25.0
+    return _rolling(mouth_opening(track), max(3, int(round(ACTIVITY_WINDOW_S * fps))), "std")
+
+
+class SpeakingEvidence:
+    """Per-track mouth activity and the smoothed energy, computed once for many time spans."""
+
+    def __init__(self, tracks: list[TrackData], energy: np.ndarray) -> None:
+        self.tracks = tracks
+        self.energy = _rolling(energy, max(3, int(ACTIVITY_WINDOW_S * ENERGY_RATE)), "mean") if len(energy) else energy
+        self._activity: dict[str, np.ndarray] = {}
+
+    def activity(self, track: TrackData) -> np.ndarray:
+        if track.id not in self._activity:
+            self._activity[track.id] = mouth_activity(track)
+        return self._activity[track.id]
+
+    def score(self, track: TrackData, start_s: float = 0.0, end_s: float = float("inf")) -> float:
+        """Correlation of mouth activity with audio energy over the track's frames in [start_s, end_s)."""
+        times = np.asarray(track.times)
+        rows = np.nonzero((times >= start_s) & (times < end_s))[0]
+        if len(rows) < 4 or len(self.energy) == 0:
+            return 0.0
+        activity = self.activity(track)[rows]
+        e = self.energy[np.clip((times[rows] * ENERGY_RATE).astype(int), 0, len(self.energy) - 1)]
+        if activity.std() < 1e-9 or e.std() < 1e-9:
+            return 0.0
+        return float(np.corrcoef(activity, e)[0, 1])
 
 
 def _rolling(x: np.ndarray, n: int, fn: str) -> np.ndarray:
@@ -57,24 +95,14 @@ def speaking_score(track: TrackData, energy: np.ndarray, start_s: float = 0.0, e
     Activity is the spread of the lip gap over ACTIVITY_WINDOW_S (speech moves the mouth several
     times within it, silence leaves it still); energy is averaged over the same window.
     """
-    times = np.asarray(track.times)
-    rows = np.nonzero((times >= start_s) & (times < end_s))[0]
-    if len(rows) < 4 or len(energy) == 0:
-        return 0.0
-    fps = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else 25.0
-    n = max(3, int(round(ACTIVITY_WINDOW_S * fps)))
-    activity = _rolling(mouth_opening(track), n, "std")[rows]
-    idx = np.clip((times[rows] * ENERGY_RATE).astype(int), 0, len(energy) - 1)
-    e = _rolling(energy, max(3, int(ACTIVITY_WINDOW_S * ENERGY_RATE)), "mean")[idx]
-    if activity.std() < 1e-9 or e.std() < 1e-9:
-        return 0.0
-    return float(np.corrcoef(activity, e)[0, 1])
+    return SpeakingEvidence([track], energy).score(track, start_s, end_s)
 
 
-def choose_for_segment(segment: Segment, tracks: list[TrackData], energy: np.ndarray) -> str | None:
+def choose_for_segment(segment: Segment, tracks: list[TrackData], energy: np.ndarray | SpeakingEvidence) -> str | None:
     """The override if set, else the best-scoring track overlapping the segment (None: no face)."""
     if segment.face_track_id is not None:
         return segment.face_track_id
+    evidence = energy if isinstance(energy, SpeakingEvidence) else SpeakingEvidence(tracks, energy)
     best, best_score = None, -np.inf
     for t in tracks:
         times = np.asarray(t.times)
@@ -82,15 +110,16 @@ def choose_for_segment(segment: Segment, tracks: list[TrackData], energy: np.nda
             continue
         overlap = float(min(times[-1], segment.end) - max(times[0], segment.start))
         # prefer the moving mouth; among equals (e.g. silence), the face seen longest
-        score = speaking_score(t, energy, segment.start, segment.end) + 1e-3 * overlap
+        score = evidence.score(t, segment.start, segment.end) + 1e-3 * overlap
         if score > best_score:
             best, best_score = t.id, score
     return best
 
 
-def presenter_tracks(tracks: list[TrackData], energy: np.ndarray) -> list[str]:
+def presenter_tracks(tracks: list[TrackData], energy: np.ndarray | SpeakingEvidence) -> list[str]:
     """Tracks that out-score every track overlapping them in time: the speaking face at each moment."""
-    scores = {t.id: speaking_score(t, energy) + 1e-4 * len(t) for t in tracks}
+    evidence = energy if isinstance(energy, SpeakingEvidence) else SpeakingEvidence(tracks, energy)
+    scores = {t.id: evidence.score(t) + 1e-4 * len(t) for t in tracks}
     keep = []
     for t in tracks:
         rivals = [u for u in tracks if u.id != t.id and u.start_frame < t.end_frame and t.start_frame < u.end_frame]
@@ -99,6 +128,7 @@ def presenter_tracks(tracks: list[TrackData], energy: np.ndarray) -> list[str]:
     return keep
 
 
-def speaking_tracks(project: Project, tracks: list[TrackData], energy: np.ndarray) -> dict[str, str | None]:
+def speaking_tracks(project: Project, tracks: list[TrackData], energy: np.ndarray | SpeakingEvidence) -> dict[str, str | None]:
     """segment id → chosen track id (None where no face is visible)."""
-    return {seg.id: choose_for_segment(seg, tracks, energy) for seg in project.segments}
+    evidence = energy if isinstance(energy, SpeakingEvidence) else SpeakingEvidence(tracks, energy)
+    return {seg.id: choose_for_segment(seg, tracks, evidence) for seg in project.segments}

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.faces.speaking import energy_envelope, presenter_tracks, speaking_tracks
+from engine.faces.speaking import SpeakingEvidence, energy_envelope, presenter_tracks, speaking_tracks
 from engine.faces.store import TrackData
 from engine.faces.tracking import track_video
 from engine.media import probe
@@ -43,9 +43,7 @@ def inputs(ctx: StageContext) -> Mapping[str, Any]:
 
 def _compute(tmp: Path, ctx: StageContext) -> None:
     source = ctx.folder.source_path(ctx.project)
-    result = track_video(source, ctx.registry, ctx.report)
-    for t in result.tracks:
-        t.save(tmp / "tracks" / t.id)
+    result = track_video(source, ctx.registry, tmp / "tracks", ctx.report)
     # no sound, no energy: the speaking face then falls back to the face seen longest
     np.save(tmp / "energy.npy", energy_envelope(source) if probe(source).audio is not None else np.zeros(0))
     (tmp / "summary.json").write_text(json.dumps({
@@ -71,7 +69,8 @@ def run(ctx: StageContext) -> None:
                   mean_eye_distance=round(float(t.meta["mean_eye_distance"]), 2),
                   low_quality=bool(t.meta["low_quality"]))
         for t in tracks)
-    chosen = speaking_tracks(project, tracks, energy)
+    evidence = SpeakingEvidence(tracks, energy)  # each track's mouth activity, computed once
+    chosen = speaking_tracks(project, tracks, evidence)
     for seg in project.segments:
         flags = set(seg.flags)
         (flags.add if chosen.get(seg.id) is None else flags.discard)(SegmentFlag.NO_FACE)
@@ -87,7 +86,7 @@ def run(ctx: StageContext) -> None:
         project.speakers = tuple(dataclasses.replace(s, face_track_ids=tuple(by_speaker.get(s.id, ()))) for s in project.speakers)
     project.settings = {**project.settings, "faces": {
         "speaking": chosen,
-        "presenter_tracks": presenter_tracks(tracks, energy),
+        "presenter_tracks": presenter_tracks(tracks, evidence),
         "no_face_spans": summary["no_face_spans"],
         "cuts": summary["cuts"],
         "frame_count": summary["frame_count"],

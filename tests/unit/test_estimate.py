@@ -14,12 +14,13 @@ def info(seconds: float, width: int, height: int, fps: float = 30.0) -> MediaInf
     return MediaInfo(Path("lecture.mp4"), "mp4", seconds, 1, video, audio)
 
 
-def test_two_hours_of_1080p_is_hours_of_work_and_more_memory_than_a_minute():
+def test_two_hours_of_1080p_is_hours_of_work_in_bounded_memory():
     minute, lecture = estimate_dub(info(60, 256, 256)), estimate_dub(info(7200, 1920, 1080))
     assert 10 * 60 < minute.total_seconds < 60 * 60  # the 30-minute training cap dominates a short clip
     assert lecture.total_seconds > 10 * 3600
     assert lecture.stage_seconds["render"] > 100 * minute.stage_seconds["render"]
-    assert lecture.peak_memory_mb > minute.peak_memory_mb + 1000
+    # every stage streams: two hours need little more memory than a minute
+    assert minute.peak_memory_mb < lecture.peak_memory_mb < minute.peak_memory_mb + 500
     assert "h of work" in lecture.describe() and "GB" in lecture.describe()
 
 
