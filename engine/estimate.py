@@ -20,12 +20,13 @@ TRACK_FPS_SMALL = 45.0  # ≤ 0.3 Mpx frames: 37–52 fps measured
 TRACK_FPS_HD = 20.0  # 1080p: 19.5 fps measured on the 1080×1920 clip
 LIPSYNC_FPS_CPU = 17.0  # the `cpu` preset, one thread, 128 px
 RENDER_MEGAPIXELS_PER_S = 12.0  # blend + H.264 (preset medium): 12 Mpx/s on 256² and on 1080×1920 alike
+RENDER_SECONDS_PER_FRAME = 0.004  # plus per frame (decode, warp, pieces): 17.3 s for 1,800 frames of 256²
 TRAIN_MINUTES_CPU = 30.0  # the train stage's default time cap on CPU
 # Memory: the process baseline with torch and the models loaded, plus what grows with the
 # length. The audio stages stream (a few MB for any length) and the track stage spools the
 # landmarks to disk; what still grows is its per-frame book-keeping (times, flags, scores):
 # +133 MB over two hours of one face at 30 fps (benchmarks/long_input.py --parts track).
-BASE_MEMORY_MB = 1100.0
+BASE_MEMORY_MB = 1700.0  # a whole dub of a 60 s lecture peaked at 1,646 MB (benchmarks/e2e.py)
 TRACK_BYTES_PER_FRAME = 640  # per frame of video, rounded up from the measured 0.25 kB
 
 
@@ -61,7 +62,7 @@ def estimate_dub(info: MediaInfo, train_minutes: float | None = TRAIN_MINUTES_CP
         "track": frames / track_fps,
         "train": 60.0 * (train_minutes or 0.0),
         "lipsync": frames / lipsync_fps,
-        "render": frames * megapixels / RENDER_MEGAPIXELS_PER_S,
+        "render": frames * (megapixels / RENDER_MEGAPIXELS_PER_S + RENDER_SECONDS_PER_FRAME),
     }
     memory = BASE_MEMORY_MB + frames * TRACK_BYTES_PER_FRAME / 2**20
     return DubEstimate({k: round(v, 1) for k, v in seconds.items()}, round(memory, 0))
