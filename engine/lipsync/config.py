@@ -94,6 +94,13 @@ class LipSyncConfig:
     # pixels) + (1 − weight) × the decoded image, so that a briefly trained model shows a sharp
     # real mouth chosen by the audio instead of a blurred decoded one. Starts at weight ≈ 0.88.
     reference_pixels: bool = False
+    # At inference, the chosen reference's share inside the mouth rectangle is at least this.
+    # The decoded share is the loss-optimal average of the mouths that audio could mean — a soft
+    # lip — and where the blend left it half the weight the mouth lost half its sharpness: on
+    # speech_en_60s (same checkpoint) a floor of 0.9 raised the mouth's sharpness from 0.35 to
+    # 0.72 of the real frames' and closed it in silence (opening 0.52 → 0.07 of speech's), at
+    # 0.81 instead of 0.71 × the best baseline's landmark distance (docs/lipsync-eval.md).
+    reference_blend_floor: float = 0.0
     # Silence augmentation: with this probability a training window's nearly closed frames
     # (opening at most the track's silence_quantile) hear digital silence instead of their
     # audio, so that a silent stretch of a dub closes the mouth.
@@ -116,6 +123,8 @@ class LipSyncConfig:
             raise ValueError(f"attention must be 'dot' or 'shape', got {self.attention!r}")
         if self.attention_selection not in ("soft", "top1"):
             raise ValueError(f"attention_selection must be 'soft' or 'top1', got {self.attention_selection!r}")
+        if not 0.0 <= self.reference_blend_floor <= 1.0:
+            raise ValueError(f"reference_blend_floor must lie in [0, 1], got {self.reference_blend_floor}")
         if self.attention_prior and self.attention != "shape":
             raise ValueError("attention_prior needs attention='shape'")
         if self.resolution // 4 < 8:
@@ -146,14 +155,14 @@ PRESETS: dict[str, LipSyncConfig] = {
         name="fast", channels=(8, 16, 32, 64, 128, 128, 256, 256, 256), embed_dim=256,
         audio_channels=(128, 256), disc_full_channels=(16, 32, 64, 128, 128), disc_av_channels=(16, 32, 64, 128),
         attention="shape", attention_weight=1.0, attention_teacher_steps=1000, reference_pixels=True, silence_probability=0.3,
-        attention_prior=True, attention_selection="top1",
+        attention_prior=True, attention_selection="top1", reference_blend_floor=0.9,
     ),
     "cpu": LipSyncConfig(
         name="cpu", resolution=128, channels=(8, 16, 32, 48, 64, 96, 128, 128), embed_dim=128,
         audio_channels=(64, 128), language_dim=8, groups=4,
         disc_full_channels=(16, 32, 48, 64, 64), disc_av_channels=(16, 32, 48),
         attention="shape", attention_weight=1.0, attention_teacher_steps=500, reference_pixels=True, silence_probability=0.3,
-        attention_prior=True, attention_selection="top1",
+        attention_prior=True, attention_selection="top1", reference_blend_floor=0.9,
     ),
     # A few-second model for unit tests only.
     "tiny": LipSyncConfig(

@@ -21,8 +21,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from engine.lipsync.config import CROP_SIZE, language_id
+from engine.lipsync.config import CROP_SIZE, LipSyncConfig, language_id
 from engine.lipsync.data import WindowSource, frame_landmarks, resize_mask, to_tensor
+from engine.lipsync.masks import mouth_mask_tensor
 from engine.lipsync.mel import array_span, mel_windows
 from engine.lipsync.model import LipSyncModel, LipSyncOutput
 
@@ -56,11 +57,12 @@ class WithAudio:
         return self._span(start, length)
 
 
-def _full_size(out: LipSyncOutput, references: torch.Tensor) -> torch.Tensor:
+def _full_size(out: LipSyncOutput, references: torch.Tensor, config: LipSyncConfig) -> torch.Tensor:
     """The first window's frames at 256 px (T, 3, 256, 256). With the reference pixel skip the
     blend is redone at 256 px with the references' own 256 px crops, so a lower-resolution
     preset still shows the chosen real mouth at full sharpness (only the decoded part and the
-    blend weight are upsampled)."""
+    blend weight are upsampled); inside the mouth rectangle the chosen mouth weighs at least
+    ``config.reference_blend_floor``."""
     size = (CROP_SIZE, CROP_SIZE)
     if out.blend is None:
         images = out.images[0].float()
@@ -70,6 +72,9 @@ def _full_size(out: LipSyncOutput, references: torch.Tensor) -> torch.Tensor:
     if decoded.shape[-1] != CROP_SIZE:
         decoded = F.interpolate(decoded, size=size, mode="bicubic", align_corners=False)
         blend = F.interpolate(blend, size=size, mode="bilinear", align_corners=False)
+    if config.reference_blend_floor > 0:
+        inside = mouth_mask_tensor(CROP_SIZE, config.mouth_rect).to(blend.device)  # (1, 1, 256, 256) bool
+        blend = torch.where(inside, blend.clamp(min=config.reference_blend_floor), blend)
     chosen = torch.einsum("tn,nchw->tchw", out.mixing[0].float(), references.float())  # (T, 3, 256, 256)
     return blend * chosen + (1 - blend) * decoded
 
@@ -107,7 +112,7 @@ def generate_chunk(model: LipSyncModel, source: WindowSource, frames: range, ref
                           cfg.mel_bins, cfg.mel_frames)[None].to(device)  # (1, T, F, L)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
             out = model(x, mel, lang, reference_features=ref_feats)
-        images = _full_size(out, refs_full).clamp(0, 1).cpu()  # (T, 3, 256, 256)
+        images = _full_size(out, refs_full, cfg).clamp(0, 1).cpu()  # (T, 3, 256, 256)
         for j, i in enumerate(ctx):
             if i not in central or i not in frames:
                 continue

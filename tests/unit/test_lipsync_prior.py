@@ -172,3 +172,32 @@ def test_one_reference_is_a_mouth_at_rest():
     assert replaced[4] == 43  # the resting frame with unusually wide corners is the last resort
     assert with_rest_reference(chosen, shapes) == chosen  # already has one: unchanged
     assert with_rest_reference(clusters, {}) == clusters  # no landmarks: nothing to go by
+
+
+def test_blend_floor_shows_the_chosen_reference_mouth_at_inference():
+    """A model whose blend weight says "decoded only" still shows the chosen reference inside the
+    mouth rectangle at the floor's share, and leaves everything outside it decoded."""
+    from engine.lipsync.infer import _full_size
+
+    torch.manual_seed(0)
+    b = batch_of(_dataset(60), 0)
+    floored = dataclasses.replace(SHAPED, reference_blend_floor=0.9)
+    model = LipSyncModel(floored)
+    with torch.no_grad():
+        model.decoder.head[-1].weight[3].zero_()
+        model.decoder.head[-1].bias[3] = -50.0  # sigmoid → 0: the decoded image only
+        model.eval()
+        out = model(b["inputs"], b["mel"], b["language"], b["references"],
+                    reference_landmarks=b["reference_landmarks"],
+                    reference_landmarks_valid=b["reference_landmarks_valid"])
+    references = torch.rand(SHAPED.num_references, 3, CROP_SIZE, CROP_SIZE)  # the references' 256 px crops
+    chosen = references[out.mixing[0].argmax(-1)]  # (T, 3, 256, 256)
+    decoded = torch.nn.functional.interpolate(out.decoded[0].float(), size=(CROP_SIZE, CROP_SIZE), mode="bicubic",
+                                              align_corners=False)
+    with torch.no_grad():
+        floor, plain = _full_size(out, references, floored), _full_size(out, references, SHAPED)
+    x1, y1, x2, y2 = rect_pixels(CROP_SIZE, MOUTH_RECT)
+    inside = (slice(None), slice(None), slice(y1 + 2, y2 - 2), slice(x1 + 2, x2 - 2))
+    torch.testing.assert_close(floor[inside], (0.9 * chosen + 0.1 * decoded)[inside], atol=1e-4, rtol=0)
+    torch.testing.assert_close(plain[inside], decoded[inside], atol=1e-4, rtol=0)
+    torch.testing.assert_close(floor[:, :, :max(y1 - 2, 1)], decoded[:, :, :max(y1 - 2, 1)], atol=1e-4, rtol=0)
