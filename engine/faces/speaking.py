@@ -56,8 +56,7 @@ def mouth_activity(track: TrackData) -> np.ndarray:
 class SpeakingEvidence:
     """Per-track mouth activity and the smoothed energy, computed once for many time spans."""
 
-    def __init__(self, tracks: list[TrackData], energy: np.ndarray) -> None:
-        self.tracks = tracks
+    def __init__(self, energy: np.ndarray) -> None:
         self.energy = _rolling(energy, max(3, int(ACTIVITY_WINDOW_S * ENERGY_RATE)), "mean") if len(energy) else energy
         self._activity: dict[str, np.ndarray] = {}
 
@@ -89,20 +88,24 @@ def _rolling(x: np.ndarray, n: int, fn: str) -> np.ndarray:
     return np.sqrt(np.maximum(sq - mean * mean, 0.0))
 
 
+def _evidence(energy: np.ndarray | SpeakingEvidence) -> SpeakingEvidence:
+    return energy if isinstance(energy, SpeakingEvidence) else SpeakingEvidence(energy)
+
+
 def speaking_score(track: TrackData, energy: np.ndarray, start_s: float = 0.0, end_s: float = float("inf")) -> float:
     """Correlation of mouth activity with audio energy over the track's frames in [start_s, end_s).
 
     Activity is the spread of the lip gap over ACTIVITY_WINDOW_S (speech moves the mouth several
     times within it, silence leaves it still); energy is averaged over the same window.
     """
-    return SpeakingEvidence([track], energy).score(track, start_s, end_s)
+    return SpeakingEvidence(energy).score(track, start_s, end_s)
 
 
 def choose_for_segment(segment: Segment, tracks: list[TrackData], energy: np.ndarray | SpeakingEvidence) -> str | None:
     """The override if set, else the best-scoring track overlapping the segment (None: no face)."""
     if segment.face_track_id is not None:
         return segment.face_track_id
-    evidence = energy if isinstance(energy, SpeakingEvidence) else SpeakingEvidence(tracks, energy)
+    evidence = _evidence(energy)
     best, best_score = None, -np.inf
     for t in tracks:
         times = np.asarray(t.times)
@@ -118,7 +121,7 @@ def choose_for_segment(segment: Segment, tracks: list[TrackData], energy: np.nda
 
 def presenter_tracks(tracks: list[TrackData], energy: np.ndarray | SpeakingEvidence) -> list[str]:
     """Tracks that out-score every track overlapping them in time: the speaking face at each moment."""
-    evidence = energy if isinstance(energy, SpeakingEvidence) else SpeakingEvidence(tracks, energy)
+    evidence = _evidence(energy)
     scores = {t.id: evidence.score(t) + 1e-4 * len(t) for t in tracks}
     keep = []
     for t in tracks:
@@ -130,5 +133,5 @@ def presenter_tracks(tracks: list[TrackData], energy: np.ndarray | SpeakingEvide
 
 def speaking_tracks(project: Project, tracks: list[TrackData], energy: np.ndarray | SpeakingEvidence) -> dict[str, str | None]:
     """segment id → chosen track id (None where no face is visible)."""
-    evidence = energy if isinstance(energy, SpeakingEvidence) else SpeakingEvidence(tracks, energy)
+    evidence = _evidence(energy)
     return {seg.id: choose_for_segment(seg, tracks, evidence) for seg in project.segments}

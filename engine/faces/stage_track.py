@@ -69,7 +69,7 @@ def run(ctx: StageContext) -> None:
                   mean_eye_distance=round(float(t.meta["mean_eye_distance"]), 2),
                   low_quality=bool(t.meta["low_quality"]))
         for t in tracks)
-    evidence = SpeakingEvidence(tracks, energy)  # each track's mouth activity, computed once
+    evidence = SpeakingEvidence(energy)  # each track's mouth activity, computed once
     chosen = speaking_tracks(project, tracks, evidence)
     for seg in project.segments:
         flags = set(seg.flags)
