@@ -22,8 +22,8 @@ from engine.faces.align import align_transforms
 from engine.faces.landmarks import FaceLandmarkDetector
 from engine.faces.store import TrackData
 from engine.faces.template import ALIGN_INDICES, eye_distance
-from engine.faces.tracks import (ALIGN_SIGMA_S, MIN_TRACK_FRAMES, SMOOTH_SIGMA_S, DenseTrack, TrackBuilder,
-                                 blocks, create_rows, densify, smooth, write_rows)
+from engine.faces.tracks import (ALIGN_SIGMA_S, MIN_TRACK_FRAMES, POINTS, SMOOTH_SIGMA_S, DenseTrack,
+                                 TrackBuilder, blocks, create_rows, densify, smooth, write_rows)
 from engine.media import iter_frames, probe
 from engine.models.registry import ModelRegistry
 
@@ -53,7 +53,7 @@ def finish_track(track_id: str, dense: DenseTrack, times: np.ndarray, fps: float
     sigma, align_sigma = SMOOTH_SIGMA_S * fps, ALIGN_SIGMA_S * fps
     margin = int(4.0 * max(sigma, align_sigma) + 0.5) + 1  # gaussian_filter1d's radius at truncate=4
     align = list(ALIGN_INDICES)
-    create_rows(directory / "landmarks.npy", (length, 478, 2), np.float32)
+    create_rows(directory / "landmarks.npy", (length, POINTS, 2), np.float32)
     create_rows(directory / "transforms.npy", (length, 2, 3), np.float64)
     create_rows(directory / "raw_align.npy", (length, len(align), 2), np.float32)
     eye = np.empty(length, np.float64)

@@ -234,7 +234,8 @@ def blocks(length: int, size: int | None = None) -> Iterator[tuple[int, int]]:
 def densify(track: RawTrack, path: Path) -> DenseTrack:
     """Fill the track's short gaps by linear interpolation, writing the dense rows to ``path``.
 
-    Streams the spool block by block; a block's gaps are bridged from the last row before it.
+    Streams the spool block by block (a block's gaps are bridged from the last row before it),
+    then deletes the spool.
     """
     frames = np.asarray(track.frames)
     start, end = int(frames[0]), int(frames[-1]) + 1
