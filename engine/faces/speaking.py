@@ -36,13 +36,21 @@ def energy_envelope(path: Path) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros(0)
 
 
+def opening_of(landmarks: np.ndarray) -> np.ndarray:
+    """(n,) inner-lip gap in eye distances of (n, 478, 2) landmarks."""
+    lm = np.asarray(landmarks, np.float64)
+    gap = np.linalg.norm(lm[:, UPPER_LIP_INNER] - lm[:, LOWER_LIP_INNER], axis=-1)
+    return gap / np.maximum(eye_distance(lm), 1.0)
+
+
 def mouth_opening(track: TrackData) -> np.ndarray:
-    """(T,) inner-lip gap in eye distances (read in blocks: a long track stays on disk)."""
+    """(T,) inner-lip gap in eye distances: stored by the tracker, else read from the landmarks
+    in blocks (a long track stays on disk)."""
+    if track.opening is not None:
+        return np.asarray(track.opening, np.float64)
     out = np.empty(len(track), np.float64)
     for a, b in blocks(len(track)):
-        lm = np.asarray(track.landmarks[a:b], np.float64)  # (n, 478, 2)
-        gap = np.linalg.norm(lm[:, UPPER_LIP_INNER] - lm[:, LOWER_LIP_INNER], axis=-1)
-        out[a:b] = gap / np.maximum(eye_distance(lm), 1.0)
+        out[a:b] = opening_of(track.landmarks[a:b])
     return out
 
 

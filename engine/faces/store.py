@@ -8,6 +8,8 @@ track costs no RAM until touched) plus ``meta.json``:
     transforms.npy     (T, 2, 3) float64     frame → 256×256 crop similarity
     interpolated.npy   (T,) bool      no detection on that frame (gap filled)
     raw_align.npy      (T, 12, 2) float32   unsmoothed alignment points (stability diagnostics)
+    opening.npy        (T,) float64   inner-lip gap in eye distances (for the speaking-face choice;
+                                      tracks written before it existed lack it)
 
 Frame ``start_frame + i`` is row ``i``. :func:`iter_track_frames` yields, for a range of a
 track, (frame index, time, aligned 256×256 RGB crop, landmarks in template space) by
@@ -41,6 +43,7 @@ class TrackData:
     interpolated: np.ndarray  # (T,) bool
     meta: dict
     raw_align: np.ndarray | None = None  # (T, 12, 2) float32: unsmoothed alignment points, for diagnostics
+    opening: np.ndarray | None = None  # (T,) float64: inner-lip gap in eye distances
 
     def __post_init__(self) -> None:
         t = len(self.times)
@@ -77,6 +80,8 @@ class TrackData:
         np.save(directory / "interpolated.npy", self.interpolated.astype(bool))
         if self.raw_align is not None:
             np.save(directory / "raw_align.npy", self.raw_align.astype(np.float32))
+        if self.opening is not None:
+            np.save(directory / "opening.npy", np.asarray(self.opening, np.float64))
         (directory / "meta.json").write_text(json.dumps({"id": self.id, "start_frame": self.start_frame, **self.meta}))
 
     @classmethod
@@ -87,9 +92,10 @@ class TrackData:
                                "run the track stage again: avdub run PROJECT --only track --force")
         meta = json.loads((directory / "meta.json").read_text())
         load = lambda name: np.load(directory / name, mmap_mode="r")  # noqa: E731
-        raw = load("raw_align.npy") if (directory / "raw_align.npy").is_file() else None
+        optional = lambda name: load(name) if (directory / name).is_file() else None  # noqa: E731
         return cls(meta.pop("id"), int(meta.pop("start_frame")), load("times.npy"), load("landmarks.npy"),
-                   load("transforms.npy"), load("interpolated.npy"), meta, raw)
+                   load("transforms.npy"), load("interpolated.npy"), meta, optional("raw_align.npy"),
+                   optional("opening.npy"))
 
 
 def load_track(folder: ProjectFolder, track: FaceTrack) -> TrackData:

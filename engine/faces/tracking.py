@@ -20,6 +20,7 @@ import numpy as np
 
 from engine.faces.align import align_transforms
 from engine.faces.landmarks import FaceLandmarkDetector
+from engine.faces.speaking import opening_of
 from engine.faces.store import TrackData
 from engine.faces.template import ALIGN_INDICES, eye_distance
 from engine.faces.tracks import (ALIGN_SIGMA_S, MIN_TRACK_FRAMES, POINTS, SMOOTH_SIGMA_S, DenseTrack,
@@ -57,6 +58,7 @@ def finish_track(track_id: str, dense: DenseTrack, times: np.ndarray, fps: float
     create_rows(directory / "transforms.npy", (length, 2, 3), np.float64)
     create_rows(directory / "raw_align.npy", (length, len(align), 2), np.float32)
     eye = np.empty(length, np.float64)
+    opening = np.empty(length, np.float64)  # kept for the speaking-face choice, which then maps no landmarks
     for a, b in blocks(length):
         lo, hi = max(0, a - margin), min(length, b + margin)
         raw = dense.read(lo, hi)  # (hi - lo, 478, 2)
@@ -70,8 +72,10 @@ def finish_track(track_id: str, dense: DenseTrack, times: np.ndarray, fps: float
         write_rows(directory / "transforms.npy", a, align_transforms(lm[inner]))
         write_rows(directory / "raw_align.npy", a, raw[inner][:, align])
         eye[a:b] = eye_distance(lm[inner])
+        opening[a:b] = opening_of(lm[inner])
     np.save(directory / "times.npy", np.asarray(times, np.float64))
     np.save(directory / "interpolated.npy", dense.interpolated.astype(bool))
+    np.save(directory / "opening.npy", opening)
     meta = {"mean_eye_distance": float(eye.mean()), "min_eye_distance": float(eye.min()),
             "low_quality": bool(np.median(eye) < MIN_EYE_DISTANCE), "fps": fps}
     # written last: a folder without meta.json is an unfinished track (TrackData.load refuses it)

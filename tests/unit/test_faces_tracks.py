@@ -1,10 +1,13 @@
 """Track linking, gaps, cuts and smoothing, on synthetic observations (no models)."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from engine.faces.landmarks import FaceObservation
 from engine.faces import tracks as tracks_module
+from engine.faces.speaking import mouth_opening, opening_of
 from engine.faces.tracking import finish_track
 from engine.faces.tracks import MAX_GAP, TrackBuilder, densify, smooth, thumbnail, is_cut
 from engine.faces.template import ALIGN_INDICES, load_template
@@ -93,5 +96,9 @@ def test_tracks_stream_through_blocks_with_the_result_of_one_pass(tmp_path, monk
     expected[:, align] = smooth(whole[:, align], tracks_module.ALIGN_SIGMA_S * 25.0)
     np.testing.assert_array_equal(np.asarray(data.landmarks), expected)
     assert data.interpolated.sum() == n - len(observed) and len(data) == n
+    # the tracker stores the lip gap, so choosing the speaking face maps no landmarks
+    np.testing.assert_array_equal(np.asarray(data.opening), opening_of(expected))
+    without = dataclasses.replace(data, opening=None)  # a track written before the gap was stored
+    np.testing.assert_allclose(mouth_opening(without), mouth_opening(data), rtol=1e-6, atol=1e-9)
     assert np.asarray(data.transforms).shape == (n, 2, 3) and np.isfinite(data.transforms).all()
 
