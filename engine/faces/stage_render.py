@@ -79,14 +79,15 @@ def inputs(ctx: StageContext) -> Mapping[str, Any]:
     audio = _audio(ctx)
     _, label, identity = _provider(ctx)
     tracks = {t.id: t for t in ctx.project.face_tracks}
+    rendered = rendered_track_ids(ctx)
     return {
         "source": ctx.project.source.fingerprint,
         "tracks": [(t.id, t.start_frame, t.end_frame, t.data_path) for t in ctx.project.face_tracks],
-        "rendered": rendered_track_ids(ctx),
+        "rendered": rendered,
         "audio": None if audio is None else file_fingerprint(audio),
         "settings": dataclasses.replace(settings_of(ctx), piece_seconds=PIECE_SECONDS),  # the cut is not the look
         "provider": label,
-        "crops": [identity(t, tracks[t].start_frame, tracks[t].end_frame) for t in rendered_track_ids(ctx)],
+        "crops": [identity(t, tracks[t].start_frame, tracks[t].end_frame) for t in rendered],
     }
 
 
