@@ -54,9 +54,11 @@ def with_rest_reference(clusters: list[list[int]], shapes: dict[int, np.ndarray]
     and then nothing can show silence — the gaps of a dub — as a closed mouth. If no cluster's
     first choice is at rest (inner-lip opening at most the pool's REST_QUANTILE), the cluster
     whose first choice is most closed is replaced by the resting frames, the most typical one
-    first: nearest the resting frames' mean centred shape by the attention's own measure (mean
-    point distance), which is also what the shape prior asks for in silence — a resting frame
-    with an unusual jaw or width would lose to an open mouth with the usual ones.
+    first: nearest the resting frames' mean centred shape by mean point distance over all 13
+    jaw/mouth points (the attention itself now compares only the lip points; the figures in
+    docs/lipsync-eval.md were measured with this choice), which is also what the shape prior
+    asks for in silence — a resting frame with an unusual jaw or width would lose to an open
+    mouth with the usual ones.
     ``shapes``: frame → its (13, 2) jaw/mouth landmarks, for the frames where they are known."""
     known = {i: np.asarray(shapes[i], np.float64) for c in clusters for i in c if i in shapes}
     if len(known) <= len(clusters):
