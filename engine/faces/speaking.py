@@ -17,6 +17,7 @@ from engine.faces.store import TrackData
 from engine.faces.template import LOWER_LIP_INNER, UPPER_LIP_INNER, eye_distance
 from engine.faces.tracks import blocks
 from engine.media import SAMPLE_RATE, iter_audio_blocks
+from engine.media.audio import EnergyMeter
 from engine.project.model import Project, Segment
 
 ENERGY_RATE = 100  # Hz: energy envelope frames
@@ -25,15 +26,12 @@ ACTIVITY_WINDOW_S = 0.3  # s: a syllable lasts ~ 0.2 s, so talking moves the lip
 
 
 def energy_envelope(path: Path) -> np.ndarray:
-    """(n,) log RMS energy at 100 Hz, streamed (bounded memory for any length)."""
-    out, rest = [], np.zeros(0, np.float32)
+    """(n,) log RMS energy at 100 Hz over whole hops, streamed (bounded memory for any length)."""
+    meter, samples = EnergyMeter(HOP), 0
     for block in iter_audio_blocks(path):
-        x = np.concatenate([rest, block])
-        n = len(x) // HOP
-        frames = x[: n * HOP].reshape(n, HOP)
-        out.append(np.log(np.sqrt((frames ** 2).mean(1)) + 1e-4))
-        rest = x[n * HOP:]
-    return np.concatenate(out) if out else np.zeros(0)
+        meter.feed(block)
+        samples += block.size
+    return np.log(np.sqrt(meter.finish()[: samples // HOP]) + 1e-4)
 
 
 def opening_of(landmarks: np.ndarray) -> np.ndarray:

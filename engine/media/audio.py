@@ -52,6 +52,28 @@ def iter_audio_blocks(path: Path, block_seconds: float = 30.0,
             raise MediaError(f"cannot decode the audio of {path}: {_explain(stderr)}")
 
 
+class EnergyMeter:
+    """Mean square per ``hop`` samples of a stream fed in blocks, carrying the partial hop across
+    blocks; :meth:`finish` returns (ceil(samples / hop),) float32 (the last hop may be partial)."""
+
+    def __init__(self, hop: int) -> None:
+        self.hop = hop
+        self._parts: list[np.ndarray] = []
+        self._rest = np.zeros(0, np.float32)
+
+    def feed(self, block: np.ndarray) -> None:
+        audio = np.concatenate([self._rest, block]) if self._rest.size else block
+        whole = audio.size - audio.size % self.hop
+        frames = audio[:whole].astype(np.float64).reshape(-1, self.hop)
+        self._parts.append(np.mean(frames * frames, axis=1).astype(np.float32))
+        self._rest = np.array(audio[whole:], dtype=np.float32)
+
+    def finish(self) -> np.ndarray:
+        if self._rest.size:
+            self._parts.append(np.array([np.mean(self._rest.astype(np.float64) ** 2)], np.float32))
+        return np.concatenate(self._parts) if self._parts else np.zeros(0, np.float32)
+
+
 def write_wav(path: Path, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> None:
     """Write (samples,) or (samples, channels) float audio as 16-bit PCM WAV."""
     data = np.asarray(samples, dtype=np.float32)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.media.audio import iter_audio_blocks
+from engine.media.audio import EnergyMeter, iter_audio_blocks
 from engine.speech.transcribe.base import SAMPLE_RATE, AudioBlock
 from engine.speech.vad import SpeechRegion, StreamingVad, keep_speech, kept_span
 
@@ -56,29 +56,9 @@ class AudioSurvey:
         return heard
 
 
-class _EnergyMeter:
-    """Mean square per ENERGY_HOP samples of a stream, carrying the partial hop across blocks."""
-
-    def __init__(self) -> None:
-        self._parts: list[np.ndarray] = []
-        self._rest = np.zeros(0, np.float32)
-
-    def feed(self, block: np.ndarray) -> None:
-        audio = np.concatenate([self._rest, block]) if self._rest.size else block
-        whole = audio.size - audio.size % ENERGY_HOP
-        frames = audio[:whole].astype(np.float64).reshape(-1, ENERGY_HOP)
-        self._parts.append(np.mean(frames * frames, axis=1).astype(np.float32))
-        self._rest = np.array(audio[whole:], dtype=np.float32)
-
-    def finish(self) -> np.ndarray:
-        if self._rest.size:
-            self._parts.append(np.array([np.mean(self._rest.astype(np.float64) ** 2)], np.float32))
-        return np.concatenate(self._parts) if self._parts else np.zeros(0, np.float32)
-
-
 def survey_audio(path: Path, progress: Progress | None = None) -> AudioSurvey:
     """Speech regions and 10 ms energies of ``path``'s audio, from one streamed decode."""
-    vad, meter = StreamingVad(), _EnergyMeter()
+    vad, meter = StreamingVad(), EnergyMeter(ENERGY_HOP)
     for block in iter_audio_blocks(path, DECODE_BLOCK_SECONDS, SAMPLE_RATE):  # (n,) float32 16 kHz
         vad.feed(block)
         meter.feed(block)
