@@ -51,7 +51,7 @@ from engine.faces.pieces import (PIECE_FILE, PIECE_SECONDS, PIECE_STAGE, CropIde
 from engine.faces.store import TrackData
 from engine.faces.template import CROP_SIZE
 from engine.fsutil import file_fingerprint
-from engine.jobs.cache import PendingEntry, StageCache
+from engine.jobs.cache import PendingEntry, Pruned, StageCache
 from engine.media import Frame, VideoWriter, frame_times, iter_frames, probe
 from engine.media.join import frame_clock, join_pieces
 
@@ -84,6 +84,8 @@ class RenderResult:
     encoded: int  # pieces encoded by this render; the others came from the cache
     encode_seconds: float
     join_seconds: float
+    pruned: int = 0  # unused pieces of earlier renders removed from the cache
+    pruned_bytes: int = 0
 
 
 def identity_provider(track_id: str, frame_index: int, original: np.ndarray) -> np.ndarray:
@@ -269,9 +271,13 @@ def render_video(source: Path, out: Path, tracks: Sequence[TrackData], provider:
                         frames.close()
             t1 = time.monotonic()
             progress.joining()
-            written = [(entry / PIECE_FILE, _frames_in(entry)) for entry in _entries(store, keys)]
+            entries = _entries(store, keys)
+            written = [(entry / PIECE_FILE, _frames_in(entry)) for entry in entries]
             join_pieces([(path, n) for path, n in written if n > 0], video.fps_fraction, audio, tmp)
             t2 = time.monotonic()
+            # Keep earlier versions' pieces up to the size of this render's (undoing an edit finds them).
+            pruned = store.prune(PIECE_STAGE, entries, sum(p.stat().st_size for p, n in written if n > 0)) \
+                if cache is not None else Pruned(0, 0)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
@@ -279,7 +285,8 @@ def render_video(source: Path, out: Path, tracks: Sequence[TrackData], provider:
                              "(a full disk or a file size limit?)") from None
         raise
     tmp.replace(out)
-    return RenderResult(sum(n for _, n in written), len(pieces), len(todo), round(t1 - t0, 3), round(t2 - t1, 3))
+    return RenderResult(sum(n for _, n in written), len(pieces), len(todo), round(t1 - t0, 3), round(t2 - t1, 3),
+                        pruned.entries, pruned.bytes)
 
 
 class _Progress:

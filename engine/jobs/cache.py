@@ -6,6 +6,12 @@ JSON-able mapping holding texts, settings, model ids and the hashes of upstream 
 written to a temporary name and renamed when complete, so a killed run never leaves a
 half-written entry that looks valid. Editing one segment changes only that segment's key,
 so only it (and what depends on its output) is recomputed.
+
+Entries no longer in use pile up as a project is edited (each re-dub adds the lip-sync chunks
+and render pieces it changed). :meth:`StageCache.prune` removes a stage's unused entries,
+least recently used first, beyond a spare allowance, so that undoing an edit still finds the
+earlier version while the cache stays within about twice a full set of outputs. A lookup
+that finds an entry marks it used (the ``.complete`` file's modification time).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import json
 import os
 import shutil
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,7 +45,13 @@ class StageCache:
     def lookup(self, stage: str, key: str) -> Path | None:
         """The entry's directory if it was completely written, else None."""
         path = self.entry(stage, key)
-        return path if (path / ".complete").is_file() else None
+        if not (path / ".complete").is_file():
+            return None
+        try:
+            os.utime(path / ".complete")  # used now: the last to be pruned
+        except OSError:
+            pass  # a read-only cache is still a cache
+        return path
 
     def find(self, stage: str, inputs: Mapping[str, Any]) -> Path | None:
         """The complete entry :meth:`get_or_compute` would return for ``inputs``, else None."""
@@ -71,8 +83,70 @@ class StageCache:
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file()) if self.root.exists() else 0
 
+    def prune(self, stage: str, keep: Iterable[Path], spare_bytes: int) -> "Pruned":
+        """Remove ``stage``'s complete entries that are not in ``keep``, least recently used first,
+        until the others take at most ``spare_bytes``; and the temporary folders of runs that are
+        no longer alive (a killed run's half-written entries)."""
+        kept = {Path(p).resolve() for p in keep}
+        folder = self.root / stage
+        if not folder.is_dir():
+            return Pruned(0, 0)
+        others: list[tuple[float, int, Path]] = []
+        removed = freed = 0
+        for shard in folder.iterdir():
+            if not shard.is_dir():
+                continue
+            for entry in shard.iterdir():
+                if entry.name.startswith("."):
+                    if ".tmp-" in entry.name and not _alive(entry.name):
+                        freed += _tree_bytes(entry)
+                        shutil.rmtree(entry, ignore_errors=True)
+                        removed += 1
+                    continue
+                marker = entry / ".complete"
+                if entry.resolve() in kept or not marker.is_file():
+                    continue
+                others.append((marker.stat().st_mtime, _tree_bytes(entry), entry))
+        others.sort()  # oldest use first
+        total = sum(size for _, size, _ in others)
+        for _, size, entry in others:
+            if total <= spare_bytes:
+                break
+            shutil.rmtree(entry, ignore_errors=True)
+            total -= size
+            freed += size
+            removed += 1
+        return Pruned(removed, freed)
+
     def clear(self, stage: str | None = None) -> None:
         shutil.rmtree(self.root / stage if stage else self.root, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class Pruned:
+    entries: int  # entries (and dead temporary folders) removed
+    bytes: int  # bytes freed
+
+
+def _tree_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def _alive(tmp_name: str) -> bool:
+    """Whether the process that named a temporary entry ``.<key>.tmp-<pid>-<thread>`` still runs."""
+    try:
+        pid = int(tmp_name.split(".tmp-", 1)[1].split("-", 1)[0])
+    except (IndexError, ValueError):
+        return True  # not ours to judge
+    if pid == os.getpid() or os.name != "posix":  # elsewhere os.kill(pid, 0) is no probe
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 @dataclass(frozen=True)

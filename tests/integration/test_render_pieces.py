@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from engine.faces.pieces import PIECE_STAGE
 from engine.faces.render import RenderSettings, identity_crops, identity_provider, render_video
 from engine.jobs.cache import StageCache
 from engine.media import decode_audio, iter_frames, probe
@@ -64,6 +65,21 @@ def test_a_render_after_a_crop_change_encodes_only_the_overlapping_pieces(source
     same = [i for i in range(150) if np.array_equal(incremental[i], before[i])]
     assert set(range(150)) - set(same) <= set(range(50, 75))  # only piece 2 moved...
     assert {60, 65, 69} <= set(range(150)) - set(same)  # ...where the crops changed
+
+
+def test_unused_pieces_are_pruned_oldest_first_beyond_one_renders_worth(source: Path, tmp_path: Path):
+    cache = tmp_path / "cache"
+    versions = [ShiftedCrops([(0, 150)], delta=d) for d in (20, 40, 60)]  # three edits touching every piece
+    results = [render(source, tmp_path / f"v{k}.mp4", v, cache) for k, v in enumerate(versions)]
+    assert [r.encoded for r in results] == [6, 6, 6]
+    # The allowance is the size of the render's own pieces: about one earlier version (sizes
+    # differ a little between versions, so a piece more or less may go).
+    assert results[0].pruned == 0 and results[1].pruned <= 1
+    assert results[1].pruned + results[2].pruned >= 6 and results[2].pruned_bytes > 0
+    pieces = [p for p in (cache / PIECE_STAGE).rglob(".complete")]
+    assert 6 < len(pieces) <= 12
+    assert render(source, tmp_path / "undo.mp4", versions[0], cache).encoded == 6  # the oldest went first
+    assert len(frames_of(tmp_path / "v2.mp4")) == 150
 
 
 def test_the_joined_render_plays_like_the_source(source: Path, tmp_path: Path):

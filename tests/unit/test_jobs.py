@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -133,3 +136,39 @@ def test_worker_process_user_error_and_crash() -> None:
 
 def test_media_error_is_user_facing() -> None:
     assert MediaError("x").exit_code == 1
+
+
+def _entry_of(cache: StageCache, value: str, size: int, used: float) -> Path:
+    entry = cache.get_or_compute("pieces", {"v": value}, lambda d: (d / "data").write_bytes(b"x" * size))
+    os.utime(entry / ".complete", (used, used))
+    return entry
+
+
+def test_prune_keeps_entries_in_use_and_the_most_recent_others_within_the_allowance(tmp_path: Path) -> None:
+    cache = StageCache(tmp_path)
+    old, older, recent, current = (_entry_of(cache, v, 1000, t) for v, t in
+                                   (("old", 2000.0), ("older", 1000.0), ("recent", 3000.0), ("current", 500.0)))
+    size = sum(p.stat().st_size for p in older.rglob("*") if p.is_file())  # data + the entry's record
+    pruned = cache.prune("pieces", [current], spare_bytes=2 * size)
+    assert current.is_dir()  # in use, however long ago it was looked up
+    assert recent.is_dir() and old.is_dir() and not older.is_dir()  # the least recently used went first
+    assert (pruned.entries, pruned.bytes) == (1, size)
+    # a lookup marks an entry used: "old" now outlives "recent"
+    assert cache.find("pieces", {"v": "old"}) == old
+    cache.prune("pieces", [current], spare_bytes=size)
+    assert old.is_dir() and not recent.is_dir()
+    assert cache.prune("pieces", [current], spare_bytes=0).entries == 1 and not old.is_dir()
+    assert cache.prune("absent", [], 0).entries == 0
+
+
+def test_prune_removes_the_temporary_folders_of_dead_runs_only(tmp_path: Path) -> None:
+    cache = StageCache(tmp_path)
+    entry = _entry_of(cache, "a", 10, 1.0)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_tmp = entry.parent / f".abc.tmp-{int(dead.stdout)}-1"
+    live_tmp = entry.parent / f".abd.tmp-{os.getpid()}-1"
+    for d in (dead_tmp, live_tmp):
+        d.mkdir()
+        (d / "partial").write_bytes(b"y" * 50)
+    cache.prune("pieces", [entry], spare_bytes=0)
+    assert not dead_tmp.exists() and live_tmp.is_dir() and entry.is_dir()
