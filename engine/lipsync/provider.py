@@ -1,10 +1,11 @@
-"""The renderer's source of lip-synced crops: the lip-sync stage's chunk files, memory-mapped.
+"""The renderer's source of lip-synced crops: the lip-sync stage's chunk files.
 
 :func:`crop_provider` answers the render stage (``engine.faces.stage_render``): a
 :data:`engine.faces.render.CropProvider` when the lip-sync stage has run for the project's
 current inputs (its recorded input hash matches), else None (the renderer then pastes the
-original crops). Chunk files are opened memory-mapped, at most :data:`OPEN_CHUNKS` at a time
-(the renderer walks frames in order), so serving an hour of crops costs a few chunks of RAM.
+original crops). Chunk files (:mod:`engine.lipsync.crop_files`) are opened memory-mapped and
+decoded a frame at a time, at most :data:`OPEN_CHUNKS` open at once (the renderer walks frames
+in order), so serving an hour of crops costs a few chunks of RAM.
 :meth:`ChunkCrops.identity` names the chunk files covering a frame range; a chunk file lives in
 a cache entry named by the hash of everything it was generated from, so its path identifies
 its crops and the renderer can tell which of its pieces need encoding again.
@@ -23,6 +24,7 @@ from engine.errors import AvdubError, ProjectError
 from engine.faces.render import CropProvider
 from engine.faces.template import CROP_SIZE
 from engine.jobs.cache import hash_inputs
+from engine.lipsync.crop_files import CropFile, open_crops
 from engine.pipeline import StageContext
 from engine.project.store import ProjectFolder
 
@@ -36,9 +38,9 @@ class ChunkCrops:
         self.folder = folder
         self._chunks = {tid: sorted(entries, key=lambda e: e["start"]) for tid, entries in index.items()}
         self._starts = {tid: [e["start"] for e in entries] for tid, entries in self._chunks.items()}
-        self._open: OrderedDict[Path, np.ndarray] = OrderedDict()
+        self._open: OrderedDict[Path, CropFile | np.ndarray] = OrderedDict()
 
-    def _array(self, file: str) -> np.ndarray:
+    def _array(self, file: str) -> CropFile | np.ndarray:
         path = self.folder.resolve(file)
         if path in self._open:
             self._open.move_to_end(path)
@@ -46,7 +48,7 @@ class ChunkCrops:
         if not path.is_file():
             raise ProjectError(f"the lip-sync crops {path} are missing (the cache was cleared?); "
                                "run the lipsync stage again: avdub run PROJECT --only lipsync --force")
-        array = np.load(path, mmap_mode="r")
+        array = open_crops(path)
         self._open[path] = array
         while len(self._open) > OPEN_CHUNKS:
             self._open.popitem(last=False)
@@ -69,8 +71,13 @@ class ChunkCrops:
         if not entry["start"] <= frame_index < entry["end"]:
             return None
         array = self._array(entry["file"])
-        assert array.shape == (entry["end"] - entry["start"], CROP_SIZE, CROP_SIZE, 3), array.shape
-        return np.asarray(array[frame_index - entry["start"]])
+        if len(array) != entry["end"] - entry["start"]:
+            raise ProjectError(f"{entry['file']} holds {len(array)} crops for frames {entry['start']}–"
+                               f"{entry['end'] - 1}; run the lipsync stage again: "
+                               "avdub run PROJECT --only lipsync --force")
+        crop = np.asarray(array[frame_index - entry["start"]])
+        assert crop.shape == (CROP_SIZE, CROP_SIZE, 3), crop.shape
+        return crop
 
 
 def crop_provider(ctx: StageContext) -> CropProvider | None:

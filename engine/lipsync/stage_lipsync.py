@@ -5,10 +5,12 @@ split into utterance chunks (:func:`engine.faces.chunks.make_chunks`: at most
 ``chunk_frames`` frames, nearly equal, 10 buffer frames each side, generated and dropped);
 each chunk is decoded at 256 px, driven by the dub track (``project.dub_track``, resampled to
 16 kHz; the original audio when there is no dub yet, which the report says), generated in
-batches, and stored as one ``(n, 256, 256, 3)`` uint8 ``.npy`` in the project cache. The
-cache key of a chunk is (checkpoint content hash, hash of exactly the audio samples its
-frames' mel windows cover, its frame range, its references), so after one segment's
-translation changes, only the chunks whose audio changed are generated again.
+batches, and stored as n JPEG frames in one file in the project cache
+(:mod:`engine.lipsync.crop_files`). The cache key of a chunk is (checkpoint content hash,
+hash of exactly the audio samples its frames' mel windows cover, its frame range, its
+references), so after one segment's translation changes, only the chunks whose audio changed
+are generated again. Chunks no longer in the index are pruned beyond about one earlier
+version (:meth:`engine.jobs.cache.StageCache.prune`).
 
 The chunk index (track → [start, end, file]) and the counts of generated / reused chunks go
 into ``project.settings["lipsync"]``; :mod:`engine.lipsync.provider` serves the crops to the
@@ -67,6 +69,18 @@ def inputs(ctx: StageContext) -> Mapping[str, Any]:
     }
 
 
+def chunk_file(entry: Path) -> Path:
+    """The crops file of a chunk's cache entry (entries from before the JPEG format hold crops.npy)."""
+    from engine.lipsync.crop_files import CROPS_FILE
+
+    legacy = entry / "crops.npy"
+    return legacy if legacy.is_file() and not (entry / CROPS_FILE).is_file() else entry / CROPS_FILE
+
+
+def _chunk_bytes(file: Path) -> int:
+    return sum(p.stat().st_size for p in file.parent.iterdir() if p.is_file())
+
+
 def _chunk_entry(chunk: Chunk, file: Path, ctx: StageContext) -> dict[str, Any]:
     return {"start": chunk.start, "end": chunk.end, "file": ctx.folder.relative(file)}
 
@@ -78,6 +92,7 @@ def generate(ctx: StageContext, span: tuple[float, float] | None = None) -> dict
     import torch
 
     from engine.lipsync.checkpoint import load_generator
+    from engine.lipsync.crop_files import write_crops
     from engine.lipsync.infer import generate_chunk
     from engine.lipsync.track_source import cached_audio, open_track_source
     from engine.lipsync.stage_train import NO_FACE, content_hash, require_track_stage, skip_reason
@@ -141,15 +156,18 @@ def generate(ctx: StageContext, span: tuple[float, float] | None = None) -> dict
             src.load(model_rows)
             crops = generate_chunk(model, src, rows, refs, language=language,
                                    buffer=BUFFER_FRAMES, batch_size=s.batch_frames, device=s.device)
-            np.save(tmp / "crops.npy", np.stack([crops[r] for r in rows]))  # (n, 256, 256, 3) uint8
+            write_crops(tmp, (crops[r] for r in rows))  # n JPEG frames of 256²
             made.append(True)
 
         entry = ctx.cache.get_or_compute("lipsync-chunks", key, compute)
         counts["generated" if made else "reused"] += 1
-        index[tid].append(_chunk_entry(chunk, entry / "crops.npy", ctx))
+        index[tid].append(_chunk_entry(chunk, chunk_file(entry), ctx))
+    # Keep earlier versions' chunks up to the size of the current ones (undoing an edit finds them).
+    in_use = [ctx.folder.resolve(e["file"]) for entries in index.values() for e in entries]
+    pruned = ctx.cache.prune("lipsync-chunks", [f.parent for f in in_use], sum(_chunk_bytes(f) for f in in_use))
     ctx.report(len(plan), len(plan), f"{counts['generated']} chunks generated, {counts['reused']} reused{note}")
     record(ctx, **remembered(ctx, ("chunk_frames", "cache_frames")), chunks=index,
-           last_run={**counts, "audio": "dub" if is_dub else "original"})
+           last_run={**counts, "audio": "dub" if is_dub else "original", "pruned": pruned.entries})
     return counts
 
 

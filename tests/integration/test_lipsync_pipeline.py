@@ -23,6 +23,7 @@ from engine.faces.store import iter_track_frames, load_track
 from engine.jobs.events import CancelToken
 from engine.lipsync.checkpoint import load_checkpoint
 from engine.lipsync.config import preset
+from engine.lipsync.crop_files import open_crops
 from engine.lipsync.data import WindowDataset
 from engine.lipsync.track_source import cached_audio, open_track_source, sample_runs
 from engine.media import decode_audio, iter_frames, probe, write_wav
@@ -177,12 +178,13 @@ def test_lipsync_render_and_incremental_chunks(trained):
     # no dub yet: the original audio drives the mouths, and the stage says so
     run(folder, proj, Stage.LIPSYNC)
     rec = proj.settings["lipsync"]
-    assert rec["last_run"] == {"generated": 4, "reused": 0, "kept": 0, "audio": "original"}
+    assert rec["last_run"] == {"generated": 4, "reused": 0, "kept": 0, "audio": "original", "pruned": 0}
     (track,) = proj.face_tracks
     chunks = rec["chunks"][track.id]
     assert [(c["start"], c["end"]) for c in chunks] == [(0, 34), (34, 68), (68, 102), (102, 135)]
     for c in chunks:
-        assert np.load(folder.resolve(c["file"]), mmap_mode="r").shape == (c["end"] - c["start"], 256, 256, 3)
+        crops = open_crops(folder.resolve(c["file"]))
+        assert len(crops) == c["end"] - c["start"] and crops[0].shape == (256, 256, 3)
 
     # the provider pastes generated crops: only inside the render mask, exactly nothing elsewhere
     from engine.lipsync.provider import crop_provider
@@ -227,8 +229,15 @@ def test_lipsync_render_and_incremental_chunks(trained):
     changed_audio[span] = np.random.default_rng(0).normal(0, 0.2, span.stop - span.start).astype(np.float32)
     _dub(folder, proj, changed_audio, "dub2.wav")
     run(folder, proj, Stage.LIPSYNC)
-    assert {k: v for k, v in proj.settings["lipsync"]["last_run"].items() if k != "audio"} == \
-        {"generated": 1, "reused": 3, "kept": 0}
+    last = proj.settings["lipsync"]["last_run"]
+    assert {k: last[k] for k in ("generated", "reused", "kept")} == {"generated": 1, "reused": 3, "kept": 0}
+    # Unused chunks now (driven by the original audio, and dub1's one): pruning keeps those in
+    # use and at most as many bytes of the others as the ones in use take.
+    in_use = {folder.resolve(c["file"]).parent for c in proj.settings["lipsync"]["chunks"][track.id]}
+    sizes = {e.parent: sum(p.stat().st_size for p in e.parent.iterdir())
+             for e in (folder.cache_dir / "lipsync-chunks").rglob(".complete")}
+    assert in_use <= set(sizes) and len(sizes) > len(in_use)
+    assert sum(v for k, v in sizes.items() if k not in in_use) <= sum(sizes[k] for k in in_use)
     after = {c["start"]: c["file"] for c in proj.settings["lipsync"]["chunks"][track.id]}
     assert [s for s in before if before[s] != after[s]] == [34]
     # and the render encodes only the pieces showing that chunk's frames (34–67: pieces 22–43, 44–65, 66–87)
