@@ -13,6 +13,8 @@ Makes the lecture by looping a real clip from the shared media with ffmpeg, runs
 - ``mouth``: the output's mouth opening (inner-lip gap / eye distance, tracked with the same
   face pipeline) inside the dubbed speech and in the silences between takes, so one can see
   that the mouth moves with the dub and closes in its pauses;
+- ``cache_mb``: the project cache's size per stage folder after the dub and after the re-dub
+  (what the edit added, and what pruning took away);
 - ``ffmpeg_transcode_s``: a plain ffmpeg H.264 transcode of the same input, as a yardstick.
 
 Usage: ``python benchmarks/e2e.py [--clip video/lecture_en_25s.mp4] [--seconds 60]
@@ -70,6 +72,13 @@ def render_summary(run: dict, project) -> dict:
     last = project.settings.get("render", {}).get("last_run", {})
     return {"s": stage.get("seconds"), "outcome": stage.get("outcome"),
             **{k: last.get(k) for k in ("pieces", "encoded", "encode_seconds", "join_seconds")}}
+
+
+def cache_sizes(project_dir: Path) -> dict[str, float]:
+    """MB per stage folder of the project's cache."""
+    root = project_dir / "cache"
+    return {d.name: round(sum(p.stat().st_size for p in d.rglob("*") if p.is_file()) / 2**20, 1)
+            for d in sorted(root.iterdir()) if d.is_dir()} if root.is_dir() else {}
 
 
 def transcode_seconds(video: Path, out: Path) -> float:
@@ -143,6 +152,7 @@ def main() -> int:
     first = dub(lecture, project_dir, work / "lecture.pt.mp4")
     folder, project = load_project(project_dir)
     render_first = render_summary(first, project)
+    cache_first = cache_sizes(project_dir)
     edited = project.segments[len(project.segments) // 2]
     project.edit_segment(edited.id, target_text=EDITED_TEXT)
     save_project(folder, project)
@@ -167,6 +177,7 @@ def main() -> int:
         "redub_stages": {k: [v["outcome"], v["seconds"]] for k, v in second["stages"].items()},
         "edited_segment": edited.id,
         "render": {"dub": render_first, "redub": render_second},
+        "cache_mb": {"dub": cache_first, "redub": cache_sizes(project_dir)},
         "cer": round(cer(target_text, heard), 4),
         "mouth": mouth_statistics(work / "lecture.pt.edited.mp4", work, spans),
         "ffmpeg_transcode_s": transcode_seconds(lecture, work / "plain.mp4"),

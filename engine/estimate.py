@@ -1,4 +1,4 @@
-"""A rough estimate of a whole dub's work time and peak memory, shown before it starts.
+"""A rough estimate of a whole dub's work time, peak memory and disk use, shown before it starts.
 
 The rates are measured on a 2-core CPU (the project's reference machine; `benchmarks/e2e.py`,
 `benchmarks/faces.py`, `benchmarks/speech_speed.py`) and scaled by the video's duration, frame
@@ -28,12 +28,26 @@ TRAIN_MINUTES_CPU = 30.0  # the train stage's default time cap on CPU
 # +133 MB over two hours of one face at 30 fps (benchmarks/long_input.py --parts track).
 BASE_MEMORY_MB = 1700.0  # a whole dub of a 60 s lecture peaked at 1,646 MB (benchmarks/e2e.py)
 TRACK_BYTES_PER_FRAME = 640  # per frame of video, rounded up from the measured 0.25 kB
+# Disk: the project folder after a dub and an edit or two. Per frame: the track folder (3.8 kB
+# of landmarks and transforms) and the lip-sync crops as JPEG (17–29 kB on the test clips), twice
+# over since pruning keeps about one earlier version; per second of speech, the takes, the
+# fitted and dub tracks and the audio the lip-sync stage hears; and the video about four
+# times over (render pieces, one earlier version's, and the export, each about 1.3× the
+# source's size at CRF 18); and, whatever the length, the lip-sync stages' crop sample (at
+# most 3,000 frames: 147 MB at the `cpu` preset's 128 px, 590 MB at 256 px) and checkpoints.
+# Measured (benchmarks/e2e.py ``cache_mb``, the 60 s lecture dubbed and edited once): a
+# 219 MB project folder, 38 MB of it lip-sync crops (430 MB as raw arrays).
+DISK_BYTES_PER_FRAME = 4_000 + 2 * 25_000
+DISK_BYTES_PER_AUDIO_S = 500_000
+DISK_SOURCE_COPIES = 4.0
+DISK_FIXED_MB = 200.0  # CPU; a CUDA preset's 256 px crop sample makes it about 650
 
 
 @dataclass(frozen=True)
 class DubEstimate:
     stage_seconds: dict[str, float]
     peak_memory_mb: float
+    disk_gb: float = 0.0  # the project folder's growth
 
     @property
     def total_seconds(self) -> float:
@@ -45,7 +59,7 @@ class DubEstimate:
         longest = sorted(self.stage_seconds.items(), key=lambda kv: -kv[1])[:3]
         parts = ", ".join(f"{name} {seconds / 60:.0f} min" for name, seconds in longest)
         return (f"estimate on a 2-core CPU: up to about {when} of work ({parts}); "
-                f"peak memory about {self.peak_memory_mb / 1024:.1f} GB")
+                f"peak memory about {self.peak_memory_mb / 1024:.1f} GB; disk about {self.disk_gb:.1f} GB")
 
 
 def estimate_dub(info: MediaInfo, train_minutes: float | None = TRAIN_MINUTES_CPU, cuda: bool = False) -> DubEstimate:
@@ -65,4 +79,6 @@ def estimate_dub(info: MediaInfo, train_minutes: float | None = TRAIN_MINUTES_CP
         "render": frames * (megapixels / RENDER_MEGAPIXELS_PER_S + RENDER_SECONDS_PER_FRAME),
     }
     memory = BASE_MEMORY_MB + frames * TRACK_BYTES_PER_FRAME / 2**20
-    return DubEstimate({k: round(v, 1) for k, v in seconds.items()}, round(memory, 0))
+    disk = (frames * DISK_BYTES_PER_FRAME + duration * DISK_BYTES_PER_AUDIO_S + DISK_SOURCE_COPIES * info.size_bytes
+            + (DISK_FIXED_MB + (450.0 if cuda else 0.0)) * 2**20)
+    return DubEstimate({k: round(v, 1) for k, v in seconds.items()}, round(memory, 0), round(disk / 2**30, 1))

@@ -195,7 +195,13 @@ def cmd_dub(args: argparse.Namespace) -> int:
     root = args.project if args.project is not None else Path.cwd() / f"{args.video.stem}.avdub"
     folder = ProjectFolder(root) if (root / "project.json").exists() else make_project(
         args.video, args.to, args.source_lang, root)
-    print(f"avdub: {_estimate(folder, args).describe()}", file=sys.stderr)
+    estimate = _estimate(folder, args)
+    print(f"avdub: {estimate.describe()}", file=sys.stderr)
+    free_gb = shutil.disk_usage(folder.root).free / 2**30
+    if free_gb < estimate.disk_gb:
+        print(f"avdub: warning: {free_gb:.1f} GB free where the project lives ({folder.root}), the dub may "
+              f"need about {estimate.disk_gb:.1f} GB; a full disk stops it cleanly and it resumes when "
+              "space is freed", file=sys.stderr)
     outcome = _run(folder, None, None, _options(args), args.json)
     exported = folder.exports_dir / "dubbed.mp4"
     if not exported.is_file():
@@ -215,7 +221,7 @@ def cmd_dub(args: argparse.Namespace) -> int:
 
 
 def _estimate(folder: ProjectFolder, args: argparse.Namespace):
-    """How long the whole dub will take and how much memory it needs, before it starts."""
+    """How long the whole dub will take and how much memory and disk it needs, before it starts."""
     from engine.estimate import TRAIN_MINUTES_CPU, estimate_dub
 
     _, project = load_project(folder.root)
