@@ -30,14 +30,22 @@ def head_rotation(template_landmarks: np.ndarray, transforms: np.ndarray) -> np.
     return np.column_stack([nose[:, 0], nose[:, 1], roll])
 
 
+def mouth_shapes(mouth_jaw: np.ndarray, scale: np.ndarray | float = 1.0) -> np.ndarray:
+    """(T, 13, 2) jaw/mouth points → (T, 26) shapes: centred on their mean, divided by ``scale``
+    (per frame, e.g. the eye distance), flattened."""
+    pts = np.asarray(mouth_jaw, np.float64)
+    assert pts.ndim == 3 and pts.shape[1:] == (len(MOUTH_JAW), 2), pts.shape
+    scale = np.broadcast_to(np.asarray(scale, np.float64), (len(pts),))[:, None, None]
+    return ((pts - pts.mean(1, keepdims=True)) / scale).reshape(len(pts), -1)
+
+
 def features(template_landmarks: np.ndarray, transforms: np.ndarray) -> np.ndarray:
     """(T, F) reference-selection features of a track."""
     lm = np.asarray(template_landmarks, np.float64)
     assert lm.ndim == 3 and lm.shape[1:] == (478, 2), lm.shape
     r, l = eye_centres(lm)
-    d = np.linalg.norm(l - r, axis=-1)[:, None, None]
-    shape = (lm[:, list(MOUTH_JAW)] - lm[:, list(MOUTH_JAW)].mean(1, keepdims=True)) / d
-    return np.column_stack([shape.reshape(len(lm), -1), head_rotation(lm, transforms)])
+    shape = mouth_shapes(lm[:, list(MOUTH_JAW)], np.linalg.norm(l - r, axis=-1))
+    return np.column_stack([shape, head_rotation(lm, transforms)])
 
 
 def select_references(feats: np.ndarray, exclude: Iterable[int] = (), k: int = N_REFERENCES, seed: int = 0) -> list[int]:

@@ -4,11 +4,13 @@ A stand-in for the face pipeline, for footage that is already a steady close-up 
 256×256 test clips): every frame is cut at the same square box (OpenCV decode, resampled to
 the 256×256 template), so there is no tracking and no landmark information until a caller
 sets them (:meth:`set_landmarks`); :meth:`warp` re-cuts the crops through per-frame transforms
-(the harness holds the head still with it, as the product's per-frame alignment does). The loss mask is the mouth rectangle grown by ``LOSS_MARGIN`` and
-feathered. References are chosen by K-means (10 clusters) over small grey thumbnails of the
-mouth region of the reference pool (e.g. the training part of the clip): for each cluster,
-the member closest to its centre that is not in the window; with landmarks set, one of them
-is a mouth at rest (:func:`~engine.lipsync.data.with_rest_reference`).
+(the harness holds the head still with it, as the product's per-frame alignment does). The
+loss mask is the mouth rectangle grown by ``LOSS_MARGIN`` and feathered. References are chosen
+by K-means (10 clusters) over the reference pool (e.g. the training part of the clip): over
+mouth shapes once landmarks are set, as the product's tracks choose them, else over small grey
+thumbnails of the mouth region; for each cluster, the member closest to its centre that is not
+in the window; with landmarks set, one of them is a mouth
+at rest (:func:`~engine.lipsync.data.with_rest_reference`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import cv2
 import numpy as np
 
 from engine.errors import MediaError
+from engine.faces.references import mouth_shapes
 from engine.lipsync.config import CROP_SIZE, MOUTH_RECT, NUM_LANDMARKS
 from engine.lipsync.data import with_rest_reference
 from engine.lipsync.masks import rect_pixels
@@ -136,17 +139,27 @@ class ClipWindowSource:
         return cv2.GaussianBlur(mask, (0, 0), 3)
 
     def _cluster(self, pool: range) -> list[list[int]]:
+        """K-means clusters of the pool (members nearest the centre first): over mouth shapes, as
+        the product's tracks choose them (:func:`engine.faces.references.features`; the crops are
+        held still here, so without its head-rotation term), once landmarks are set; over grey
+        thumbnails of the mouth rectangle before that."""
         from sklearn.cluster import KMeans  # deferred: sklearn import is slow
 
-        x1, y1, x2, y2 = rect_pixels(CROP_SIZE, MOUTH_RECT)
         idx = np.array(list(pool))
         if len(idx) < self.num_references + 1:
             raise MediaError(f"{self.path}: too few frames ({len(idx)}) to choose {self.num_references} references")
-        feats = np.stack([cv2.resize(cv2.cvtColor(self.frames[i, y1:y2, x1:x2], cv2.COLOR_RGB2GRAY),
-                                     (THUMB, THUMB), interpolation=cv2.INTER_AREA).ravel() for i in idx]) / 255.0
+        shapes = {int(i): lm for i in idx if (lm := self.landmarks(int(i))) is not None}
+        if len(shapes) > self.num_references:
+            idx = np.array(sorted(shapes))
+            feats = mouth_shapes(np.stack([shapes[int(i)] for i in idx]))
+            std = feats.std(0)
+            feats = (feats - feats.mean(0)) / np.where(std > 1e-9, std, 1.0)
+        else:
+            x1, y1, x2, y2 = rect_pixels(CROP_SIZE, MOUTH_RECT)
+            feats = np.stack([cv2.resize(cv2.cvtColor(self.frames[i, y1:y2, x1:x2], cv2.COLOR_RGB2GRAY),
+                                         (THUMB, THUMB), interpolation=cv2.INTER_AREA).ravel() for i in idx]) / 255.0
         km = KMeans(n_clusters=self.num_references, n_init=4, random_state=0).fit(feats)
         dist = np.linalg.norm(feats - km.cluster_centers_[km.labels_], axis=1)
         clusters = [[int(i) for i in idx[km.labels_ == c][np.argsort(dist[km.labels_ == c])]]
                     for c in range(self.num_references)]
-        shapes = {int(i): lm for i in idx if (lm := self.landmarks(int(i))) is not None}
         return with_rest_reference(clusters, shapes)
