@@ -38,6 +38,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from engine.fsutil import tree_bytes  # noqa: E402
 from engine.media.audio import decode_audio  # noqa: E402
 from engine.models.registry import ModelRegistry  # noqa: E402
 from engine.pipeline import ContextFactory, RunOptions, Stage, plan, run_stages  # noqa: E402
@@ -77,8 +78,8 @@ def render_summary(run: dict, project) -> dict:
 def cache_sizes(project_dir: Path) -> dict[str, float]:
     """MB per stage folder of the project's cache."""
     root = project_dir / "cache"
-    return {d.name: round(sum(p.stat().st_size for p in d.rglob("*") if p.is_file()) / 2**20, 1)
-            for d in sorted(root.iterdir()) if d.is_dir()} if root.is_dir() else {}
+    return {d.name: round(tree_bytes(d) / 2**20, 1) for d in sorted(root.iterdir()) if d.is_dir()} \
+        if root.is_dir() else {}
 
 
 def transcode_seconds(video: Path, out: Path) -> float:

@@ -275,9 +275,8 @@ def render_video(source: Path, out: Path, tracks: Sequence[TrackData], provider:
             written = [(entry / PIECE_FILE, _frames_in(entry)) for entry in entries]
             join_pieces([(path, n) for path, n in written if n > 0], video.fps_fraction, audio, tmp)
             t2 = time.monotonic()
-            # Keep earlier versions' pieces up to the size of this render's (undoing an edit finds them).
-            pruned = store.prune(PIECE_STAGE, entries, sum(p.stat().st_size for p, n in written if n > 0)) \
-                if cache is not None else Pruned(0, 0)
+            # Earlier versions' pieces stay up to the size of this render's (undoing an edit finds them).
+            pruned = store.prune(PIECE_STAGE, entries) if cache is not None else Pruned(0, 0)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):

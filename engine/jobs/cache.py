@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.fsutil import tree_bytes
 from engine.project.codec import encode
 
 
@@ -81,36 +82,39 @@ class StageCache:
         return PendingEntry(tmp, final, dict(inputs))
 
     def size_bytes(self) -> int:
-        return sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file()) if self.root.exists() else 0
+        return tree_bytes(self.root)
 
-    def prune(self, stage: str, keep: Iterable[Path], spare_bytes: int) -> "Pruned":
-        """Remove ``stage``'s complete entries that are not in ``keep``, least recently used first,
-        until the others take at most ``spare_bytes``; and the temporary folders of runs that are
-        no longer alive (a killed run's half-written entries)."""
-        kept = {Path(p).resolve() for p in keep}
+    def prune(self, stage: str, in_use: Iterable[Path], spare_bytes: int | None = None) -> "Pruned":
+        """Remove ``stage``'s complete entries that are not ``in_use``, least recently used first,
+        until the others take at most ``spare_bytes`` (default: as many bytes as the entries in
+        use, about one earlier version); and the temporary folders of runs that are no longer
+        alive (a killed run's half-written entries)."""
+        kept = {Path(p).resolve() for p in in_use}
         folder = self.root / stage
         if not folder.is_dir():
             return Pruned(0, 0)
         others: list[tuple[float, int, Path]] = []
-        removed = freed = 0
+        removed = freed = kept_bytes = 0
         for shard in folder.iterdir():
             if not shard.is_dir():
                 continue
             for entry in shard.iterdir():
                 if entry.name.startswith("."):
                     if ".tmp-" in entry.name and not _alive(entry.name):
-                        freed += _tree_bytes(entry)
+                        freed += tree_bytes(entry)
                         shutil.rmtree(entry, ignore_errors=True)
                         removed += 1
                     continue
                 marker = entry / ".complete"
-                if entry.resolve() in kept or not marker.is_file():
-                    continue
-                others.append((marker.stat().st_mtime, _tree_bytes(entry), entry))
+                if entry.resolve() in kept:
+                    kept_bytes += tree_bytes(entry)
+                elif marker.is_file():
+                    others.append((marker.stat().st_mtime, tree_bytes(entry), entry))
+        allowance = kept_bytes if spare_bytes is None else spare_bytes
         others.sort()  # oldest use first
         total = sum(size for _, size, _ in others)
         for _, size, entry in others:
-            if total <= spare_bytes:
+            if total <= allowance:
                 break
             shutil.rmtree(entry, ignore_errors=True)
             total -= size
@@ -126,10 +130,6 @@ class StageCache:
 class Pruned:
     entries: int  # entries (and dead temporary folders) removed
     bytes: int  # bytes freed
-
-
-def _tree_bytes(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
 def _alive(tmp_name: str) -> bool:

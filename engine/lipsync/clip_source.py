@@ -9,8 +9,8 @@ loss mask is the mouth rectangle grown by ``LOSS_MARGIN`` and feathered. Referen
 by K-means (10 clusters) over the reference pool (e.g. the training part of the clip): over
 mouth shapes once landmarks are set, as the product's tracks choose them, else over small grey
 thumbnails of the mouth region; for each cluster, the member closest to its centre that is not
-in the window; with landmarks set, one of them is a mouth
-at rest (:func:`~engine.lipsync.data.with_rest_reference`).
+in the window; with landmarks set, one of them is a mouth at rest
+(:func:`~engine.lipsync.data.with_rest_reference`).
 """
 
 from __future__ import annotations

@@ -77,10 +77,6 @@ def chunk_file(entry: Path) -> Path:
     return legacy if legacy.is_file() and not (entry / CROPS_FILE).is_file() else entry / CROPS_FILE
 
 
-def _chunk_bytes(file: Path) -> int:
-    return sum(p.stat().st_size for p in file.parent.iterdir() if p.is_file())
-
-
 def _chunk_entry(chunk: Chunk, file: Path, ctx: StageContext) -> dict[str, Any]:
     return {"start": chunk.start, "end": chunk.end, "file": ctx.folder.relative(file)}
 
@@ -88,7 +84,6 @@ def _chunk_entry(chunk: Chunk, file: Path, ctx: StageContext) -> dict[str, Any]:
 def generate(ctx: StageContext, span: tuple[float, float] | None = None) -> dict[str, int]:
     """Generate (or reuse) the chunks of every rendered track; with ``span`` (seconds) only the
     chunks overlapping it, keeping the recorded index elsewhere. Returns counts."""
-    import numpy as np
     import torch
 
     from engine.lipsync.checkpoint import load_generator
@@ -162,9 +157,9 @@ def generate(ctx: StageContext, span: tuple[float, float] | None = None) -> dict
         entry = ctx.cache.get_or_compute("lipsync-chunks", key, compute)
         counts["generated" if made else "reused"] += 1
         index[tid].append(_chunk_entry(chunk, chunk_file(entry), ctx))
-    # Keep earlier versions' chunks up to the size of the current ones (undoing an edit finds them).
-    in_use = [ctx.folder.resolve(e["file"]) for entries in index.values() for e in entries]
-    pruned = ctx.cache.prune("lipsync-chunks", [f.parent for f in in_use], sum(_chunk_bytes(f) for f in in_use))
+    # Earlier versions' chunks stay up to the size of the current ones (undoing an edit finds them).
+    pruned = ctx.cache.prune("lipsync-chunks", [ctx.folder.resolve(e["file"]).parent
+                                                for entries in index.values() for e in entries])
     ctx.report(len(plan), len(plan), f"{counts['generated']} chunks generated, {counts['reused']} reused{note}")
     record(ctx, **remembered(ctx, ("chunk_frames", "cache_frames")), chunks=index,
            last_run={**counts, "audio": "dub" if is_dub else "original", "pruned": pruned.entries})
