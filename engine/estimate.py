@@ -40,7 +40,8 @@ TRACK_BYTES_PER_FRAME = 640  # per frame of video, rounded up from the measured 
 DISK_BYTES_PER_FRAME = 4_000 + 2 * 25_000
 DISK_BYTES_PER_AUDIO_S = 500_000
 DISK_SOURCE_COPIES = 4.0
-DISK_FIXED_MB = 200.0  # CPU; a CUDA preset's 256 px crop sample makes it about 650
+DISK_FIXED_MB = 200.0  # the `cpu` preset's 128 px crop sample and checkpoints
+DISK_FIXED_MB_CUDA = 650.0  # a CUDA preset's 256 px crop sample
 
 
 @dataclass(frozen=True)
@@ -80,5 +81,5 @@ def estimate_dub(info: MediaInfo, train_minutes: float | None = TRAIN_MINUTES_CP
     }
     memory = BASE_MEMORY_MB + frames * TRACK_BYTES_PER_FRAME / 2**20
     disk = (frames * DISK_BYTES_PER_FRAME + duration * DISK_BYTES_PER_AUDIO_S + DISK_SOURCE_COPIES * info.size_bytes
-            + (DISK_FIXED_MB + (450.0 if cuda else 0.0)) * 2**20)
+            + (DISK_FIXED_MB_CUDA if cuda else DISK_FIXED_MB) * 2**20)
     return DubEstimate({k: round(v, 1) for k, v in seconds.items()}, round(memory, 0), round(disk / 2**30, 1))

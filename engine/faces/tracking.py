@@ -3,9 +3,9 @@
 :func:`track_video` streams the frames once and writes each finished track's data (smoothed
 landmarks and frame → crop transforms) into a folder, block by block: landmarks go to disk as
 they are observed, so memory hardly grows with the video's length (a few hundred bytes per
-frame stay in memory, for times, flags and scores). It returns the tracks (memory-mapped :class:`TrackData`),
-the shot cuts, and the stretches with no face. Frame indices are ordinals in presentation
-order, so variable-frame-rate video is handled.
+frame stay in memory, for times, flags and scores). It returns the tracks (memory-mapped
+:class:`TrackData`), the shot cuts, and the stretches with no face. Frame indices are
+ordinals in presentation order, so variable-frame-rate video is handled.
 """
 
 from __future__ import annotations
