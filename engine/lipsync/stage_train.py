@@ -11,25 +11,35 @@ cancelled run resumes where it stopped and asking for more steps continues the s
 Progress (loss terms, steps/s) goes through ``ctx.report``, which also cancels.
 
 Recorded in ``project.settings["lipsync"]["model"]``: the checkpoint (project-relative), its
-content hash (the lip-sync stage's cache key), preset, step, seconds, why it stopped, losses.
+content hash (the lip-sync stage's cache key), preset, step, seconds, why it stopped, losses,
+and what was pruned.
+
+After a run the training caches are pruned (:func:`prune_models`, and
+:meth:`~engine.jobs.cache.StageCache.prune` for the crop samples): of the models this project
+no longer uses, only the most recently trained one stays, so going back to an earlier setting
+(a preset, the presenter tracks) finds its training, and a project whose settings changed
+many times does not keep a 50 MB–1 GB checkpoint for each.
 """
 
 from __future__ import annotations
 
 import hashlib
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from engine.errors import ProjectError
-from engine.fsutil import file_fingerprint
-from engine.jobs.cache import hash_inputs
+from engine.fsutil import file_fingerprint, tree_bytes
+from engine.jobs.cache import Pruned, hash_inputs
 from engine.lipsync.settings import model_choices, record, settings_of
 from engine.pipeline import StageContext
 from engine.project.model import FaceTrack
 
 TRAIN_VERSION = 1  # bump when training changes for the same inputs
 CHECKPOINT = "model.ckpt"
+MODELS = "lipsync-train"  # the cache folder of the fine-tuned models, one sub-folder per model key
+SPARE_MODELS = 1  # models not in use that pruning keeps (the most recently trained first)
 
 
 def training_tracks(ctx: StageContext) -> list[FaceTrack]:
@@ -65,7 +75,31 @@ def inputs(ctx: StageContext) -> Mapping[str, Any]:
 
 
 def checkpoint_path(ctx: StageContext) -> Path:
-    return ctx.folder.cache_dir / "lipsync-train" / hash_inputs(_model_key(ctx))[:24] / CHECKPOINT
+    return ctx.folder.cache_dir / MODELS / hash_inputs(_model_key(ctx))[:24] / CHECKPOINT
+
+
+def prune_models(models: Path, in_use: Path, spare: int = SPARE_MODELS) -> Pruned:
+    """Remove the model folders under ``models`` other than ``in_use`` and the ``spare`` most
+    recently written ones (by their checkpoint's mtime); folders without a checkpoint (a run
+    killed before its first save) go too."""
+    if not models.is_dir():
+        return Pruned(0, 0)
+    keep = Path(in_use).resolve()
+    others = []
+    for folder in models.iterdir():
+        if not folder.is_dir() or folder.resolve() == keep:
+            continue
+        ckpt = folder / CHECKPOINT
+        others.append((ckpt.stat().st_mtime if ckpt.is_file() else float("-inf"), folder))
+    others.sort(reverse=True)  # newest first
+    removed = freed = 0
+    for rank, (mtime, folder) in enumerate(others):
+        if rank < spare and mtime != float("-inf"):
+            continue
+        size = tree_bytes(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+        removed, freed = removed + 1, freed + size
+    return Pruned(removed, freed)
 
 
 def content_hash(path: Path) -> str:
@@ -122,11 +156,12 @@ def run(ctx: StageContext) -> None:
         torch.set_num_threads(s.threads)
     video = ctx.folder.source_path(ctx.project)
     samples = cached_audio(ctx.cache, video)
-    parts = []
+    parts, sample_entries = [], []
     for track in tracks:
         source = open_track_source(ctx.folder, ctx.project, ctx.cache, track, config.resolution, config.window,
                                    config.num_references, samples, s.cache_frames, ctx.report)
         parts.append(WindowDataset(source, config, starts=source.sample.starts))
+        sample_entries.append(source.sample.entry)
     dataset = parts[0] if len(parts) == 1 else ConcatDataset(parts)
     path = checkpoint_path(ctx)
     done_before = load_checkpoint(path).step if path.is_file() else 0
@@ -140,10 +175,13 @@ def run(ctx: StageContext) -> None:
             max_seconds=None if s.minutes is None else s.minutes * 60, seed=s.seed)
         result = Trainer(config, dataset, settings, path, init_from=base).run(ctx.report)
         stopped, seconds, losses, step = result.stopped, result.seconds, result.losses, result.step
+    models = prune_models(path.parent.parent, path.parent)
+    crops = ctx.cache.prune("lipsync-frames", [e for e in sample_entries if e is not None])
     # The choices that define the model are remembered, so a later plain run finds it up to date.
     chosen = {k: v for k, v in model_choices(ctx).items() if v is not None}
     record(ctx, **chosen,
            model={"checkpoint": ctx.folder.relative(path), "hash": content_hash(path), "preset": config.name,
                   "step": step, "stopped": stopped, "seconds": round(seconds, 1), "windows": len(dataset),
                   "tracks": [t.id for t in tracks], "from": s.base,
-                  "losses": {k: round(float(v), 5) for k, v in losses.items()}})
+                  "losses": {k: round(float(v), 5) for k, v in losses.items()},
+                  "pruned": models.entries + crops.entries, "pruned_bytes": models.bytes + crops.bytes})

@@ -56,6 +56,7 @@ class Sample:
     rows: np.ndarray  # (S,) int64 track rows, ascending
     crops: np.ndarray  # (S, R, R, 3) uint8, memory-mapped
     starts: tuple[int, ...]  # training window starts (rows) whose frames are all cached
+    entry: Path | None = None  # the cache entry holding it (kept when the cache is pruned)
 
 
 def sample_runs(num_rows: int, cap: int, window: int) -> list[range]:
@@ -125,7 +126,7 @@ def cached_sample(cache: StageCache, video: Path, source_fingerprint: str, data:
 
     entry = cache.get_or_compute("lipsync-frames", key, compute)
     return Sample(np.load(entry / "rows.npy"), np.load(entry / "crops.npy", mmap_mode="r"),
-                  tuple(int(s) for s in np.load(entry / "starts.npy")))
+                  tuple(int(s) for s in np.load(entry / "starts.npy")), entry)
 
 
 def cached_audio(cache: StageCache, path: Path) -> np.ndarray:

@@ -29,7 +29,7 @@ from engine.lipsync.track_source import cached_audio, open_track_source, sample_
 from engine.media import decode_audio, iter_frames, probe, write_wav
 from engine.pipeline import ContextFactory, RunOptions, Stage, StageStatus, plan, run_stages, spec_for, stage_status
 from engine.project.model import Segment
-from engine.project.store import create_project, load_project
+from engine.project.store import create_project, load_project, save_project
 from tests.conftest import face_models_registry, media_file
 
 CPU = preset("cpu")
@@ -273,3 +273,12 @@ def test_avdub_train_cli(project, capsys):
     assert cli_main(["train", str(folder.root), "--from", str(base), "--steps", "1", "--json"]) == 0
     tuned = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert tuned["step"] == 1 and tuned["from"] == str(base) and tuned["checkpoint"] != model2["checkpoint"]
+    # a third model: of those not in use only the newest (tuned) stays, with its crop sample
+    folder, saved = load_project(folder.root)
+    del saved.settings["lipsync"]["base"]  # the remembered --from: a tiny model cannot start from it
+    save_project(folder, saved)
+    assert cli_main(["train", str(folder.root), "--preset", "tiny", "--steps", "1", "--json"]) == 0
+    tiny = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert not folder.resolve(model2["checkpoint"]).parent.exists()
+    assert folder.resolve(tuned["checkpoint"]).is_file() and folder.resolve(tiny["checkpoint"]).is_file()
+    assert tiny["pruned"] >= 1 and tiny["pruned_bytes"] > 0

@@ -99,3 +99,20 @@ def test_init_from_a_base_checkpoint_starts_at_step_zero(tmp_path):
     assert trainer.step == 0
     weights = load_checkpoint(base).state["generator"]
     assert all(torch.equal(trainer.generator.state_dict()[k], v) for k, v in weights.items())
+
+
+def test_prune_models_keeps_the_one_in_use_and_the_newest_other(tmp_path):
+    import os
+
+    from engine.lipsync.stage_train import CHECKPOINT, prune_models
+
+    models = tmp_path / "lipsync-train"
+    for age, name in enumerate(["new", "current", "old", "older"]):
+        (models / name).mkdir(parents=True)
+        (models / name / CHECKPOINT).write_bytes(b"x" * 1000)
+        os.utime(models / name / CHECKPOINT, (1e9 - age * 100, 1e9 - age * 100))
+    (models / "killed").mkdir()  # a run killed before its first save
+    pruned = prune_models(models, models / "current")
+    assert sorted(p.name for p in models.iterdir()) == ["current", "new"]
+    assert (pruned.entries, pruned.bytes) == (3, 2000)
+    assert prune_models(tmp_path / "absent", models / "current").entries == 0
