@@ -16,6 +16,7 @@ from engine.media.probe import MediaInfo, probe
 from engine.models.registry import ModelRegistry
 from engine.pipeline import STAGES, ContextFactory, RunOptions, Stage, plan, run_stages, stage_status
 from engine.project.codec import encode
+from engine.project.disk import disk_use, human_bytes
 from engine.project.store import ProjectFolder, create_project, load_project, relink_source, save_project
 
 STAGE_NAMES = [s.value for s in Stage]
@@ -136,6 +137,7 @@ def project_summary(folder: ProjectFolder, registry: ModelRegistry) -> dict[str,
         "speakers": encode(project.speakers), "face_tracks": len(project.face_tracks),
         "segments": segments, "stages": stages,
         "dub_track": None if project.dub_track is None else str(folder.resolve(project.dub_track)),
+        "disk": disk_use(folder).to_dict(),
     }
 
 
@@ -161,6 +163,11 @@ def cmd_info(args: argparse.Namespace) -> int:
     print("stages")
     for name, status in summary["stages"].items():
         print(f"  {name:<11} {status}")
+    d = summary["disk"]
+    free = "" if d["free_bytes"] is None else f", {human_bytes(d['free_bytes'])} free"
+    print(f"disk      {human_bytes(d['project_bytes'])}{free}")
+    for name, size in d["cache_bytes"].items():
+        print(f"  cache/{name:<16} {human_bytes(size):>9}")
     return 0
 
 

@@ -298,3 +298,14 @@ def test_regenerate_all_stale(qtbot, window: MainWindow):
     assert job.state is JobState.DONE, job.error
     assert view.model.project.stale_segments() == []
     assert view.undo.undoText() == "Regenerate 2 segment(s)"
+
+
+def test_pipeline_panel_shows_the_disk_use_of_the_project(qtbot, window: MainWindow):
+    from engine.project.disk import disk_use
+
+    panel = window.pipeline_dock.widget()
+    qtbot.waitUntil(lambda: " free" in panel.disk_label.text(), timeout=10_000)
+    use = disk_use(window.view.model.folder)
+    assert panel.disk_label.text().startswith("On disk: ")
+    tip = panel.disk_label.toolTip()
+    assert all(f"cache/{name}:" in tip for name in use.cache_bytes) or tip == "The cache is empty."

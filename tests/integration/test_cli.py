@@ -52,8 +52,11 @@ def test_new_and_info_json_with_spaces_and_non_ascii(tmp_path: Path) -> None:
     assert data["segments"] == [] and data["dub_track"] is None
     stored = json.loads((project / "project.json").read_text())["project"]["source"]["path"]
     assert stored == "../aula número 1.mp4"
+    disk = data["disk"]  # a new project: its file and an empty cache, on a disk with room
+    assert 0 < disk["project_bytes"] < 1_000_000 and disk["free_bytes"] > 0
+    assert all(size >= 0 for size in disk["cache_bytes"].values())
     human = avdub("info", str(project))
-    assert "variable" in human.stdout and "135 frames" in human.stdout
+    assert "variable" in human.stdout and "135 frames" in human.stdout and " free" in human.stdout
 
 
 def test_default_project_folder_is_beside_the_cwd(tmp_path: Path) -> None:
