@@ -36,6 +36,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="keep the fixed crop box (do not align every crop by its eye/nose points)")
     q.add_argument("--no-landmarks", action="store_true",
                    help="train without the landmark loss (no face mesh of the training frames)")
+    q.add_argument("--prior-gain", type=float, metavar="G",
+                   help="override the checkpoint's inference gain of the audio → shape prior (shape attention)")
+    q.add_argument("--residual-gain", type=float, metavar="R",
+                   help="override the weight of the learned part of the shape query at inference (1 or 0)")
     q.add_argument("--out", type=Path, default=Path("lipsync-eval"), metavar="DIR",
                    help="folder for the checkpoint (resumed if present) and the strip PNG")
     q.add_argument("--json", action="store_true", help="print the report as one JSON object")
@@ -54,7 +58,7 @@ def cmd_eval_lipsync(args: argparse.Namespace) -> int:
         minutes=args.minutes, steps=args.steps, threads=args.threads,
         box=tuple(args.box) if args.box else None, language=args.language, max_held_out=args.held_out,
         use_gan=not args.no_gan, landmarks=not args.no_landmarks, max_frames=args.max_frames,
-        stabilise=not args.no_stabilise)
+        stabilise=not args.no_stabilise, prior_gain=args.prior_gain, residual_gain=args.residual_gain)
     report = evaluate(settings, ModelRegistry.from_environment(), log=lambda m: print(m, file=sys.stderr, flush=True))
     if args.json:
         print(json.dumps(report))

@@ -85,6 +85,9 @@ class ShapeAttention(nn.Module):
         self.query = nn.Sequential(nn.Linear(audio_dim, hidden), nn.ReLU(), nn.Linear(hidden, 2 * num_landmarks))
         nn.init.zeros_(self.query[-1].weight)  # start at the references' mean shape
         nn.init.zeros_(self.query[-1].bias)
+        # At inference the learned change counts this much (1 or 0, chosen on held-out frames
+        # by engine.lipsync.query_check); training always uses it.
+        self.register_buffer("residual_gain", torch.ones(()))
         self.mel_dim = mel_dim
         if mel_dim is not None:
             # A fixed linear map from the flattened log-mel window, set in closed form per speaker
@@ -93,15 +96,33 @@ class ShapeAttention(nn.Module):
             self.register_buffer("prior_weight", torch.zeros(2 * num_landmarks, mel_dim))  # (2K, F·L)
             self.register_buffer("prior_bias", torch.zeros(2 * num_landmarks))  # (2K,)
             self.register_buffer("prior_silence", torch.zeros(2 * num_landmarks))  # (2K,) change in silence
+            # At inference the map's speech prediction is moved away from its mean over the
+            # speaker's speech by ``prior_gain`` (ridge shrinks it towards the mean; see
+            # engine.lipsync.shape_prior.INFERENCE_GAIN). Training uses the plain map.
+            self.register_buffer("prior_mean", torch.zeros(2 * num_landmarks))  # (2K,)
+            self.register_buffer("prior_gain", torch.ones(()))
 
-    def set_prior(self, weight: torch.Tensor, bias: torch.Tensor, silence: torch.Tensor) -> None:
-        """Install a fitted audio → shape-change map: weight (2K, F·L), bias (2K,) and the change
-        for digital silence (2K,), in key units (engine.lipsync.shape_prior)."""
+    def set_prior(self, weight: torch.Tensor, bias: torch.Tensor, silence: torch.Tensor,
+                  mean: torch.Tensor | None = None, gain: float = 1.0) -> None:
+        """Install a fitted audio → shape-change map: weight (2K, F·L), bias (2K,), the change
+        for digital silence (2K,), the mean prediction over speech (2K,) and the inference gain,
+        in key units (engine.lipsync.shape_prior)."""
         assert self.mel_dim is not None, "this attention was built without an audio prior"
         assert weight.shape == self.prior_weight.shape and bias.shape == silence.shape == self.prior_bias.shape
         self.prior_weight.copy_(weight)
         self.prior_bias.copy_(bias)
         self.prior_silence.copy_(silence)
+        self.prior_mean.copy_(bias if mean is None else mean)
+        self.prior_gain.fill_(gain)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # Checkpoints written before the inference gains existed: their query is used as it was.
+        if prefix + "query.0.weight" in state_dict:
+            state_dict.setdefault(prefix + "residual_gain", torch.ones_like(self.residual_gain))
+        if self.mel_dim is not None and prefix + "prior_weight" in state_dict:
+            state_dict.setdefault(prefix + "prior_mean", torch.zeros_like(self.prior_mean))
+            state_dict.setdefault(prefix + "prior_gain", torch.ones_like(self.prior_gain))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def forward(self, audio: torch.Tensor, ref_shapes: torch.Tensor, ref_valid: torch.Tensor,
                 mel: torch.Tensor | None = None) -> AttentionResult:
@@ -117,9 +138,13 @@ class ShapeAttention(nn.Module):
         v = ref_valid[..., None, None].to(ref_shapes.dtype)
         anchor = (ref_shapes * v).sum(1, keepdim=True) / v.sum(1, keepdim=True)  # (B, 1, K, 2)
         change = self.query(audio)  # (B, T, 2K)
+        if not self.training:
+            change = change * self.residual_gain.to(change.dtype)
         if self.mel_dim is not None:
             assert mel is not None and mel.shape[:2] == audio.shape[:2], "pass the log-mel windows"
             speech = mel.float().flatten(2) @ self.prior_weight.T + self.prior_bias  # (B, T, 2K)
+            if not self.training:
+                speech = self.prior_mean + self.prior_gain * (speech - self.prior_mean)
             silent = silence_share(mel.float())[..., None]  # (B, T, 1)
             change = change + ((1 - silent) * speech + silent * self.prior_silence).to(change.dtype)
         change = change.unflatten(-1, (self.num_landmarks, 2))  # (B, T, K, 2)

@@ -53,6 +53,10 @@ class EvalSettings:
     max_frames: int | None = None  # read at most this many frames of the clip
     batch_size: int = 16  # inference frames per batch
     stabilise: bool = True  # align every crop by its eye/nose points (as the product's crops are)
+    # Inference overrides of the shape query (None: as the checkpoint chose), to compare them on
+    # one checkpoint: the prior's gain and the weight of the learned part (engine.lipsync.attention).
+    prior_gain: float | None = None
+    residual_gain: float | None = None
 
 
 Log = Callable[[str], None]
@@ -218,11 +222,13 @@ def _evaluate(settings: EvalSettings, cfg, source, held: range, train_end: int, 
     ckpt = load_checkpoint(ckpt_path)
     total_s = float(ckpt.meta.get("train_seconds", 0.0))
     train_info.update(steps=ckpt.step, minutes=round(total_s / 60, 2), shape_prior=ckpt.meta.get("shape_prior"),
+                      query_check=ckpt.meta.get("query_check"),
                       seconds_per_step=round(total_s / ckpt.step, 3) if ckpt.step else None)
     model = load_generator(ckpt_path)
     if model.config != cfg:
         from engine.lipsync.checkpoint import CheckpointError
         raise CheckpointError(f"{ckpt_path} holds a '{model.config.name}' model, not '{cfg.name}'")
+    train_info["inference"] = _override_query(model, settings)
 
     # ---- generation ----------------------------------------------------------------------
     refs = source.reference_indices(held)
@@ -282,6 +288,31 @@ def _evaluate(settings: EvalSettings, cfg, source, held: range, train_end: int, 
     report["strip"] = str(write_strip(out / f"{Path(settings.video).stem}-strip.png", real,
                                       {"model": gen, **{k: methods[k] for k in donors}}, mouth_box))
     return _rounded(report)
+
+
+def _override_query(model, settings: EvalSettings) -> dict[str, float] | None:
+    """Apply the settings' inference overrides of the shape query; returns the gains in use."""
+    att = model.attention
+    if not hasattr(att, "residual_gain"):
+        if settings.prior_gain is not None or settings.residual_gain is not None:
+            from engine.errors import AvdubError
+            raise AvdubError("--prior-gain and --residual-gain need a model with shape attention")
+        return None
+    if settings.residual_gain is not None:
+        att.residual_gain.fill_(settings.residual_gain)
+    if settings.prior_gain is not None:
+        if getattr(att, "mel_dim", None) is None:
+            from engine.errors import AvdubError
+            raise AvdubError("--prior-gain needs a model with an audio → shape prior")
+        if not bool(att.prior_mean.any()) and settings.prior_gain != 1.0:
+            from engine.errors import AvdubError
+            raise AvdubError("this checkpoint was trained before the prior's inference gain existed "
+                             "(it holds no mean to scale around): train it again to compare gains")
+        att.prior_gain.fill_(settings.prior_gain)
+    gains = {"residual_gain": float(att.residual_gain)}
+    if getattr(att, "mel_dim", None) is not None:
+        gains["prior_gain"] = float(att.prior_gain)
+    return gains
 
 
 def _silence_report(opening: np.ndarray, held: range, fps: float, spans: list[tuple[float, float]]) -> dict:

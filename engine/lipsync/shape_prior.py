@@ -33,6 +33,12 @@ from engine.lipsync.data import INNER_LIPS, WindowDataset
 from engine.lipsync.mel import mel_windows, silence_share
 
 ALPHAS = (1.0, 10.0, 100.0, 1e3, 1e4, 1e5)  # ridge strengths tried (standardised features)
+# At inference the speech prediction is moved this many times further from its mean. The ridge
+# strengths chosen on real clips (1e4–1e5) shrink the predicted shapes towards the mean, so the
+# nearest reference was nearly always a middling mouth (2 of 10 references ever chosen on
+# lecture_en_25s): matching the variance of the held-out shapes would take 2.6–4.8; 2 raised
+# the opening correlation of all five fine-tuned models it was tried on (docs/lipsync-eval.md).
+INFERENCE_GAIN = 2.0
 MAX_FRAMES = 6000  # frames the fit reads at most (evenly spread over the training windows)
 MIN_FRAMES = 40  # below this the prior is not fitted (the query starts at the mean shape)
 
@@ -42,13 +48,14 @@ class ShapePrior:
     weight: torch.Tensor  # (2K, F·L) key units per log-mel unit
     bias: torch.Tensor  # (2K,)
     silence: torch.Tensor  # (2K,) the change for digital silence: a mouth at rest
+    mean: torch.Tensor  # (2K,) the mean prediction over the speech frames (the inference gain's centre)
     alpha: float
     held_out_error: float  # mean point distance (key units) on the last fifth of the frames
     held_out_opening_corr: float  # correlation of predicted and real inner-lip openings there
     frames: int
 
     def describe(self) -> dict[str, float]:
-        return {"alpha": self.alpha, "held_out_error": round(self.held_out_error, 4),
+        return {"alpha": self.alpha, "inference_gain": INFERENCE_GAIN, "held_out_error": round(self.held_out_error, 4),
                 "held_out_opening_corr": round(self.held_out_opening_corr, 4), "frames": self.frames}
 
 
@@ -129,11 +136,13 @@ def fit_shape_prior(dataset: Dataset, max_frames: int = MAX_FRAMES) -> ShapePrio
                 best = (alpha, err, corr)
     alpha, err, corr = best
     w, b = ridge_fit(x[speech], change[speech], alpha)
+    mean = change[speech].mean(0)  # = the mean prediction over those frames (the fit has an intercept)
     # Digital silence is far outside the speech the ridge saw; it gets the closed mouths' mean change.
     # A mouth at rest: the frames the silence augmentation silences (config.silence_quantile).
     rest = tracks[0].config.silence_quantile
     silence = change[_opening(y) <= np.quantile(_opening(y), rest)].mean(0)
     return ShapePrior(weight=torch.from_numpy(w.T.astype(np.float32)), bias=torch.from_numpy(b.astype(np.float32)),
-                      silence=torch.from_numpy(silence.astype(np.float32)), alpha=alpha,
+                      silence=torch.from_numpy(silence.astype(np.float32)),
+                      mean=torch.from_numpy(mean.astype(np.float32)), alpha=alpha,
                       held_out_error=float(err) if np.isfinite(err) else float("nan"),
                       held_out_opening_corr=corr, frames=len(x))

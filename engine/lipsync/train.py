@@ -32,7 +32,8 @@ from engine.lipsync.losses import (
     attention_loss, attention_targets, composite, shape_loss, hinge_discriminator_loss, hinge_generator_loss, landmark_loss,
     reconstruction_loss)
 from engine.lipsync.model import LipSyncModel
-from engine.lipsync.shape_prior import fit_shape_prior
+from engine.lipsync.query_check import QueryCheck, split_for_query_check
+from engine.lipsync.shape_prior import INFERENCE_GAIN, fit_shape_prior
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,9 @@ class TrainSettings:
     seed: int = 0
     num_workers: int = 0
     resume: bool = True  # continue from the checkpoint at the output path when there is one
+    # Shape attention: hold out each track's latest windows to judge the learned part of the
+    # query on speech it never saw (engine.lipsync.query_check).
+    query_check: bool = True
 
 
 @dataclass
@@ -88,6 +92,12 @@ class Trainer:
         if len(dataset) == 0:
             raise AvdubError("no training windows: the footage is shorter than one window or fully rejected")
         self.config, self.dataset, self.settings = config, dataset, settings
+        self.query_check: QueryCheck | None = None
+        if config.attention == "shape" and settings.query_check:
+            # The latest windows of each track judge the learned part of the query (see
+            # engine.lipsync.query_check): neither training nor the prior sees them.
+            self.dataset, self.query_check = split_for_query_check(dataset)
+        self.query_check_result: dict | None = None
         self.checkpoint_path = Path(checkpoint)
         if settings.threads:
             torch.set_num_threads(settings.threads)
@@ -142,10 +152,13 @@ class Trainer:
         if prior is None:
             return  # too few frames with landmarks: the query starts at the references' mean shape
         self.generator.attention.set_prior(prior.weight.to(self.device), prior.bias.to(self.device),
-                                          prior.silence.to(self.device))
+                                          prior.silence.to(self.device), prior.mean.to(self.device),
+                                          INFERENCE_GAIN)
         self.shape_prior = prior.describe()
 
     def save(self, seconds: float, losses: dict[str, float]) -> None:
+        if self.query_check is not None:  # every rank: the buffer must agree across them
+            self.query_check_result = self.query_check.choose(self.generator)
         if self.dist.is_main:
             state = {"generator": self.generator.state_dict(), "disc_full": self.disc_full.state_dict(),
                      "disc_av": self.disc_av.state_dict(), "opt_g": self.opt_g.state_dict(),
@@ -155,6 +168,8 @@ class Trainer:
                     "windows": len(self.dataset), "losses": {k: float(v) for k, v in losses.items()}}
             if self.shape_prior is not None:
                 meta["shape_prior"] = self.shape_prior
+            if self.query_check_result is not None:
+                meta["query_check"] = self.query_check_result
             save_checkpoint(self.checkpoint_path, self.config, state, meta)
         ddp.barrier(self.dist)
 

@@ -201,3 +201,27 @@ def test_blend_floor_shows_the_chosen_reference_mouth_at_inference():
     torch.testing.assert_close(floor[inside], (0.9 * chosen + 0.1 * decoded)[inside], atol=1e-4, rtol=0)
     torch.testing.assert_close(plain[inside], decoded[inside], atol=1e-4, rtol=0)
     torch.testing.assert_close(floor[:, :, :max(y1 - 2, 1)], decoded[:, :, :max(y1 - 2, 1)], atol=1e-4, rtol=0)
+
+
+def test_inference_moves_the_prediction_away_from_its_mean_and_old_checkpoints_keep_theirs():
+    ds = _dataset()
+    prior = fit_shape_prior(ds)
+    att = LipSyncModel(SHAPED).attention
+    b = batch_of(ds, 3)
+    refs = centred(b["reference_landmarks"] * (CROP_SIZE / SHAPE_UNIT))
+    audio = torch.zeros(1, SHAPED.window, att.query[0].in_features)
+
+    def query(gain: float, training: bool) -> torch.Tensor:
+        att.set_prior(prior.weight, prior.bias, prior.silence, prior.mean, gain)
+        att.train(training)
+        return att(audio, refs, b["reference_landmarks_valid"], b["mel"]).query_shapes
+
+    plain, trained_with_gain, inferred = query(1.0, False), query(2.0, True), query(2.0, False)
+    assert torch.allclose(plain, trained_with_gain)  # training always sees the fitted map itself
+    mean = centred(refs.mean(1, keepdim=True) + prior.mean.unflatten(-1, (-1, 2)))  # the gain's centre
+    assert torch.allclose(inferred - mean, 2 * (plain - mean), atol=1e-4)
+    # a state dict from before the gain existed loads as gain 1 (its outputs unchanged)
+    old = {k: v for k, v in att.state_dict().items() if k not in ("prior_mean", "prior_gain")}
+    fresh = LipSyncModel(SHAPED).attention
+    fresh.load_state_dict(old)
+    assert float(fresh.prior_gain) == 1.0
