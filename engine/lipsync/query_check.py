@@ -93,7 +93,8 @@ def _parts(dataset: Dataset) -> list[WindowDataset] | None:
     return None
 
 
-def _held_window(ds: WindowDataset, start: int) -> _HeldWindow:
+def _held_window(ds: WindowDataset, start: int, judged: set[int]) -> _HeldWindow:
+    """The window at ``start``; its frames already in ``judged`` are not judged again (NaN)."""
     cfg, src = ds.config, ds.source
     window = range(start, start + cfg.window)
     refs = ds.references_for(window)
@@ -107,7 +108,7 @@ def _held_window(ds: WindowDataset, start: int) -> _HeldWindow:
     return _HeldWindow(mel=mel_windows(src.audio, times, cfg.mel_bins, cfg.mel_frames)[None],
                        ref_shapes=centred(ref_lm[None] * (CROP_SIZE / SHAPE_UNIT)), ref_valid=ref_valid[None],
                        ref_openings=np.array([opening(r) for r in refs]),
-                       openings=np.array([opening(i) for i in window]))
+                       openings=np.array([float("nan") if i in judged else opening(i) for i in window]))
 
 
 def split_for_query_check(dataset: Dataset, share: float = HELD_SHARE) -> tuple[Dataset, QueryCheck | None]:
@@ -131,8 +132,14 @@ def split_for_query_check(dataset: Dataset, share: float = HELD_SHARE) -> tuple[
             kept.append(ds)
             continue
         kept.append(view)
-        # Non-overlapping held-out windows, each frame judged once.
-        held.extend(_held_window(ds, s) for s in held_starts[::t])
+        # Each held-out frame judged once: a window wherever one still holds an unjudged frame
+        # (the starts of a lecture's sampled track come in runs with gaps between them).
+        judged: set[int] = set()
+        for k, s in enumerate(held_starts):
+            run_ends = k + 1 == len(held_starts) or held_starts[k + 1] != s + 1
+            if s not in judged or (run_ends and s + t - 1 not in judged):
+                held.append(_held_window(ds, s, judged))
+                judged.update(range(s, s + t))
     check = QueryCheck(held)
     if check.frames < MIN_FRAMES:
         return dataset, None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch.utils.data import ConcatDataset
 
@@ -89,3 +90,16 @@ def test_the_harness_can_override_the_inference_gains_of_one_checkpoint(tmp_path
     assert _override_query(dot, settings()) is None
     with pytest.raises(AvdubError, match="shape attention"):
         _override_query(dot, settings(residual_gain=0.0))
+
+
+def test_held_out_frames_in_runs_with_gaps_are_each_judged_once():
+    ds = _dataset(240)
+    t = ds.config.window
+    # a sampled lecture track: runs of starts with gaps (here three runs of 12 starts)
+    runs = [range(a, a + 12) for a in (20, 100, 180)]
+    ds.starts = [s for r in runs for s in r]
+    _, check = split_for_query_check(ds, share=2 / 3)  # the latest two runs: 2 × 20 frames
+    real = np.concatenate([w.openings for w in check.windows])
+    # per run: a window every t starts and one at its last start, not one per start
+    assert len(check.windows) == 2 * (len(range(0, 12, t)) + (11 % t != 0))
+    assert np.isfinite(real).sum() == check.frames == 2 * (12 + t - 1)
