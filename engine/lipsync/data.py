@@ -27,7 +27,7 @@ from typing import Protocol, runtime_checkable
 import cv2
 import numpy as np
 import torch
-from torch.utils.data import Dataset
+from torch.utils.data import ConcatDataset, Dataset
 
 from engine.errors import AvdubError
 from engine.lipsync.config import CROP_SIZE, LipSyncConfig, language_id
@@ -245,3 +245,14 @@ class WindowDataset(Dataset):
             "language": torch.tensor(self._language, dtype=torch.long),
             "frames": torch.tensor(list(window)), "reference_frames": torch.tensor(refs),
         }
+
+
+def window_datasets(dataset: Dataset) -> list[WindowDataset] | None:
+    """The WindowDatasets a training set is made of (itself, or the parts of a ConcatDataset,
+    nested); None when any part is something else."""
+    if isinstance(dataset, WindowDataset):
+        return [dataset]
+    if isinstance(dataset, ConcatDataset):
+        parts = [window_datasets(d) for d in dataset.datasets]
+        return None if any(p is None for p in parts) else [d for p in parts for d in p]
+    return None

@@ -292,25 +292,25 @@ def _evaluate(settings: EvalSettings, cfg, source, held: range, train_end: int, 
 
 def _override_query(model, settings: EvalSettings) -> dict[str, float] | None:
     """Apply the settings' inference overrides of the shape query; returns the gains in use."""
+    from engine.errors import AvdubError
+
     att = model.attention
+    has_prior = getattr(att, "mel_dim", None) is not None
     if not hasattr(att, "residual_gain"):
         if settings.prior_gain is not None or settings.residual_gain is not None:
-            from engine.errors import AvdubError
             raise AvdubError("--prior-gain and --residual-gain need a model with shape attention")
         return None
     if settings.residual_gain is not None:
         att.residual_gain.fill_(settings.residual_gain)
     if settings.prior_gain is not None:
-        if getattr(att, "mel_dim", None) is None:
-            from engine.errors import AvdubError
+        if not has_prior:
             raise AvdubError("--prior-gain needs a model with an audio → shape prior")
         if not bool(att.prior_mean.any()) and settings.prior_gain != 1.0:
-            from engine.errors import AvdubError
             raise AvdubError("this checkpoint was trained before the prior's inference gain existed "
                              "(it holds no mean to scale around): train it again to compare gains")
         att.prior_gain.fill_(settings.prior_gain)
     gains = {"residual_gain": float(att.residual_gain)}
-    if getattr(att, "mel_dim", None) is not None:
+    if has_prior:
         gains["prior_gain"] = float(att.prior_gain)
     return gains
 

@@ -29,7 +29,7 @@ from torch.utils.data import ConcatDataset, Dataset
 
 from engine.lipsync.attention import SHAPE_UNIT, centred
 from engine.lipsync.config import CROP_SIZE
-from engine.lipsync.data import WindowDataset, frame_landmarks, lip_opening
+from engine.lipsync.data import WindowDataset, frame_landmarks, lip_opening, window_datasets
 from engine.lipsync.mel import mel_windows
 
 HELD_SHARE = 0.15  # of each track's training windows, the latest ones
@@ -84,15 +84,6 @@ class QueryCheck:
                 "residual_gain": keep}
 
 
-def _parts(dataset: Dataset) -> list[WindowDataset] | None:
-    if isinstance(dataset, WindowDataset):
-        return [dataset]
-    if isinstance(dataset, ConcatDataset):
-        parts = [_parts(d) for d in dataset.datasets]
-        return None if any(p is None for p in parts) else [d for p in parts for d in p]
-    return None
-
-
 def _held_window(ds: WindowDataset, start: int, judged: set[int]) -> _HeldWindow:
     """The window at ``start``; its frames already in ``judged`` are not judged again (NaN)."""
     cfg, src = ds.config, ds.source
@@ -114,7 +105,7 @@ def _held_window(ds: WindowDataset, start: int, judged: set[int]) -> _HeldWindow
 def split_for_query_check(dataset: Dataset, share: float = HELD_SHARE) -> tuple[Dataset, QueryCheck | None]:
     """(the training windows, the check on the held-out ones); the dataset unchanged and None
     when it is not made of window datasets or too few held-out frames have landmarks."""
-    parts = _parts(dataset)
+    parts = window_datasets(dataset)
     if parts is None:
         return dataset, None
     kept, held = [], []

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch.utils.data import ConcatDataset, Dataset
+from torch.utils.data import Dataset
 
 from engine.lipsync.attention import SHAPE_UNIT, centred
-from engine.lipsync.data import INNER_LIPS, WindowDataset
+from engine.lipsync.data import INNER_LIPS, WindowDataset, window_datasets
 from engine.lipsync.mel import mel_windows, silence_share
 
 ALPHAS = (1.0, 10.0, 100.0, 1e3, 1e4, 1e5)  # ridge strengths tried (standardised features)
@@ -57,14 +57,6 @@ class ShapePrior:
     def describe(self) -> dict[str, float]:
         return {"alpha": self.alpha, "inference_gain": INFERENCE_GAIN, "held_out_error": round(self.held_out_error, 4),
                 "held_out_opening_corr": round(self.held_out_opening_corr, 4), "frames": self.frames}
-
-
-def _windowed(dataset: Dataset) -> list[WindowDataset]:
-    if isinstance(dataset, WindowDataset):
-        return [dataset]
-    if isinstance(dataset, ConcatDataset):
-        return [d for part in dataset.datasets for d in _windowed(part)]
-    return []
 
 
 def _frame_samples(ds: WindowDataset, limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -111,7 +103,7 @@ def _opening(shapes: np.ndarray) -> np.ndarray:
 
 def fit_shape_prior(dataset: Dataset, max_frames: int = MAX_FRAMES) -> ShapePrior | None:
     """The speaker's audio → shape ridge map, or None with too few frames with landmarks."""
-    tracks = _windowed(dataset)
+    tracks = window_datasets(dataset) or []
     parts = [_frame_samples(d, max_frames) for d in tracks]
     parts = [p for p in parts if len(p[0])]
     if not parts or sum(len(p[0]) for p in parts) < MIN_FRAMES:
