@@ -16,9 +16,8 @@ import enum
 import cv2
 import numpy as np
 
-from engine.faces.template import CHIN, CROP_SIZE, EARS, NOSE_TIP, NOSE_TOP
+from engine.faces.template import CHIN, CROP_SIZE, EARS, MOUTH_RECT, NOSE_TIP, NOSE_TOP
 
-MOUTH_RECT = (0.08, 0.28, 0.92, 0.95)  # (x1, y1, x2, y2) crop fractions masked out of the model input
 CHIN_DROP = 0.12  # chin points move down by this fraction of the nose-tip → chin distance
 LOSS_GROW = 1.06  # polygon scale about its centroid for the training-loss mask
 RENDER_SHRINK = 0.94  # … and for the render mask

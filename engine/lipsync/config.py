@@ -16,11 +16,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from engine.faces.template import MOUTH_RECT  # hides the mouth and its context (§3.1.2, rule 2)
 from engine.languages import LANGUAGE_NAMES
 
-# The mouth rectangle of the paper (appendix A), as fractions of the aligned crop:
-# left, top, right, bottom. It hides the mouth *and* the context around it (§3.1.2, rule 2).
-MOUTH_RECT = (0.08, 0.28, 0.92, 0.95)
 CROP_SIZE = 256  # px: the aligned template crop the face pipeline produces and pastes back
 NUM_LANDMARKS = 13  # jaw + mouth landmarks regressed by the landmark head (§3.1.5)
 

@@ -4,7 +4,7 @@ A clip must have video and audio. The crop box is fixed for the whole clip (stea
 only) and placed the way the face template places a face: the eye centres 0.344 of the box
 apart, at 0.22 of its height (``engine.faces.template``) — but grown, when needed, so that the
 jaw and mouth points of every sampled frame stay inside the model's mouth rectangle with a
-margin (``JAW_LIMITS``); otherwise the data rules (engine.lipsync.data, rule 2) reject the
+margin (:data:`JAW_LIMITS`); otherwise the data rules (engine.lipsync.data, rule 2) reject the
 windows where the chin or a mouth corner comes near the mask edge. Frames are sampled across
 the whole clip, because the head moves.
 """
@@ -17,14 +17,25 @@ import cv2
 import numpy as np
 
 from engine.errors import MediaError
+from engine.lipsync.config import MOUTH_RECT
+from engine.lipsync.data import MASK_MARGIN
 
 EYE_X = (0.328, 0.672)  # template eye centres (fractions of the crop)
 EYE_Y = 0.22
 SAMPLES = 24  # frames the box is estimated from, spread over the clip
 RIGHT_EYE, LEFT_EYE = (33, 133), (263, 362)  # mesh eye corners
-# Where the jaw/mouth points may reach, in box fractions: the mouth rectangle
-# (0.08, 0.28, 0.92, 0.95) shrunk by rule 2's margin (0.02) and 0.03 more for motion between samples.
-JAW_LIMITS = (0.13, 0.33, 0.87, 0.90)
+MOTION_MARGIN = 0.03  # box fractions the jaw may move between the sampled frames
+
+
+def jaw_limits(rect: tuple[float, float, float, float] = MOUTH_RECT) -> tuple[float, float, float, float]:
+    """Where the jaw/mouth points may reach, in box fractions: the mouth rectangle shrunk by rule
+    2's margin (none at an edge on the crop's border) and MOTION_MARGIN more."""
+    x1, y1 = (e + (MASK_MARGIN if e > 0 else 0) + MOTION_MARGIN for e in rect[:2])
+    x2, y2 = (e - (MASK_MARGIN if e < 1 else 0) - MOTION_MARGIN for e in rect[2:])
+    return x1, y1, x2, y2
+
+
+JAW_LIMITS = jaw_limits()  # (0.13, 0.33, 0.87, 0.97) with the mouth rectangle reaching the bottom
 STABILISE_SMOOTH = 5  # frames the alignment points are averaged over
 
 

@@ -39,8 +39,10 @@ def landmarks_inside(landmarks: np.ndarray, rect: tuple[float, float, float, flo
 
     The input mask must hide the whole mouth with some context around it (§3.1.2, rule 2): a
     mouth landmark near or outside the rectangle means the crop is misaligned and the input
-    frame would show lip pixels.
+    frame would show lip pixels. An edge of the rectangle that lies on the crop's border needs
+    no margin (nothing shows beyond it): there a point need only be inside the crop.
     """
-    x1, y1, x2, y2 = rect
+    x1, y1 = (edge + margin if edge > 0.0 else 0.0 for edge in rect[:2])
+    x2, y2 = (edge - margin if edge < 1.0 else 1.0 for edge in rect[2:])
     xs, ys = landmarks[:, 0], landmarks[:, 1]
-    return bool(np.all((xs >= x1 + margin) & (xs <= x2 - margin) & (ys >= y1 + margin) & (ys <= y2 - margin)))
+    return bool(np.all((xs >= x1) & (xs <= x2) & (ys >= y1) & (ys <= y2)))

@@ -60,9 +60,10 @@ def test_rule1_mouth_is_hidden_in_inputs():
 
 
 def test_rule2_mask_covers_the_mouth_with_margin():
-    # The paper's rectangle in pixels, rounded outwards: never smaller than the fractions.
+    # The rectangle in pixels, rounded outwards: never smaller than the fractions; it reaches
+    # the crop's bottom edge (the paper's stops at 0.95, above the chin of a long face).
     x1, y1, x2, y2 = rect_pixels(CROP_SIZE, MOUTH_RECT)
-    assert (x1, y1, x2, y2) == (20, 71, 236, 244)
+    assert (x1, y1, x2, y2) == (20, 71, 236, CROP_SIZE)
     src = SyntheticTalkingHead(30)
     assert all(landmarks_inside(src.landmarks(i) / CROP_SIZE, MOUTH_RECT, 0.02) for i in range(30))
 
@@ -75,6 +76,17 @@ def test_rule2_mask_covers_the_mouth_with_margin():
     assert ds.unsafe_frames == {12}
     assert ds.rejected_windows == TINY.window
     assert all(12 not in range(s, s + TINY.window) for s in ds.starts)
+
+
+def test_rule2_needs_no_margin_at_the_crops_border_but_the_points_inside_the_crop():
+    lips = np.array([[0.4, 0.6], [0.6, 0.6], [0.5, 0.65]])
+    chin = np.array([[0.5, 0.97]])  # lecture_en_25s's chin: below the paper's 0.95
+    assert landmarks_inside(np.vstack([lips, chin]), MOUTH_RECT, 0.02)
+    assert not landmarks_inside(np.vstack([lips, chin]), (0.08, 0.28, 0.92, 0.95), 0.02)  # the paper's
+    assert not landmarks_inside(np.vstack([lips, [[0.5, 1.01]]]), MOUTH_RECT, 0.02)  # out of the crop
+    assert not landmarks_inside(np.vstack([lips, [[0.91, 0.8]]]), MOUTH_RECT, 0.02)  # an inner edge keeps its margin
+    assert not landmarks_inside(np.vstack([lips, [[0.5, 0.29]]]), MOUTH_RECT, 0.02)
+    assert landmarks_inside(np.array([[0.01, 0.5], [0.99, 0.99]]), (0.0, 0.0, 1.0, 1.0), 0.02)
 
 
 def test_rule3_alignment_is_the_crop_pipelines_duty():
