@@ -16,7 +16,7 @@ import numpy as np
 
 from engine.errors import ProjectError
 from engine.faces.align import crop
-from engine.faces.masks import MaskKind, face_mask, masked_input, masked_reference, polygon_points
+from engine.faces.masks import MaskKind, face_mask, masked_input, masked_reference, polygon_points, polygon_shape
 from engine.faces.references import features, select_references
 from engine.faces.store import find_track, iter_track_frames, load_track
 from engine.faces.tracks import blocks
@@ -33,7 +33,7 @@ def _png(path: Path, rgb: np.ndarray) -> None:
 def _overlay(crop_rgb: np.ndarray, lm: np.ndarray) -> np.ndarray:
     out = crop_rgb.copy()
     for kind, colour in ((MaskKind.LOSS, (255, 200, 0)), (MaskKind.RENDER, (0, 255, 0))):
-        poly = polygon_points(lm, 1.06 if kind is MaskKind.LOSS else 0.94)
+        poly = polygon_points(lm, *polygon_shape(kind))
         cv2.polylines(out, [np.round(poly).astype(np.int32)], True, colour, 1, cv2.LINE_AA)
     for p in lm[list(range(0, 478, 3))]:
         cv2.circle(out, (int(round(p[0])), int(round(p[1]))), 1, (255, 0, 0), -1)

@@ -26,7 +26,7 @@ import numpy as np
 from engine.faces.store import TrackData
 
 PIECE_SECONDS = 10.0  # default piece length (setting ``render.piece_seconds``)
-PIECE_VERSION = 1  # bump when the pixels of a piece change for the same inputs
+PIECE_VERSION = 2  # bump when the pixels of a piece change for the same inputs
 PIECE_STAGE = "render-pieces"  # the cache's folder of encoded pieces
 PIECE_FILE = "piece.mp4"
 

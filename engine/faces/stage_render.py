@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import ProjectError
-from engine.faces.pieces import PIECE_SECONDS, CropIdentity
+from engine.faces.pieces import PIECE_SECONDS, PIECE_VERSION, CropIdentity
 from engine.faces.render import (BlendMode, CropProvider, RenderSettings, identity_crops, identity_provider,
                                  render_video)
 from engine.faces.store import TrackData, load_track
@@ -88,6 +88,7 @@ def inputs(ctx: StageContext) -> Mapping[str, Any]:
         "settings": dataclasses.replace(settings_of(ctx), piece_seconds=PIECE_SECONDS),  # the cut is not the look
         "provider": label,
         "crops": [identity(t, tracks[t].start_frame, tracks[t].end_frame) for t in rendered],
+        "version": PIECE_VERSION,  # the look of a render: what its pieces' pixels depend on
     }
 
 

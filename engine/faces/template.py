@@ -47,6 +47,7 @@ ALIGN_INDICES = RIGHT_EYE_CORNERS + LEFT_EYE_CORNERS + NOSE
 EARS = (234, 454)
 NOSE_TOP, NOSE_TIP = 168, 1
 CHIN = (148, 152, 377)  # left, centre, right of the chin
+MOUTH_CORNERS = (61, 291)  # outer lip corners (right, left)
 
 # Mouth opening, for the speaking-face score and stability checks: inner lips, mid-line.
 UPPER_LIP_INNER, LOWER_LIP_INNER = 13, 14

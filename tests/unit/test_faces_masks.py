@@ -38,3 +38,29 @@ def test_mask_is_feathered_not_binary():
     m = face_mask(load_template().points)
     partial = ((m > 0.05) & (m < 0.95)).sum()
     assert partial > 500
+
+
+def test_render_mask_keeps_the_cheeks_beside_the_ears_and_a_wider_mouth():
+    """The cheeks by the ears come from another frame's pose: the render keeps the original's."""
+    lm = load_template().points
+    render, loss = face_mask(lm, MaskKind.RENDER), face_mask(lm, MaskKind.LOSS)
+
+    def weight(mask, point):
+        x, y = np.round(point).astype(int)
+        return float(mask[y, x])
+
+    for ear in (234, 454):
+        cheek = lm[ear] * 0.7 + lm[1] * 0.3  # 30 % of the way from the ear to the nose tip
+        assert weight(render, cheek) < 0.05 and weight(loss, cheek) > 0.95
+    for corner, out in ((61, -12), (291, 12)):  # a dubbed mouth 12 px wider than the original's
+        assert weight(render, lm[corner] + [out, 0]) > 0.9
+
+
+def test_render_mask_fades_to_nothing_at_the_crop_edges():
+    """A chin at the crop's bottom edge must not leave a seam where the pasted crop ends."""
+    lm = load_template().points.copy()
+    lm[:, 1] += 40  # the face low in the crop: the polygon crosses the bottom edge
+    render = face_mask(lm, MaskKind.RENDER)
+    assert render[-1].max() == 0 and render[:, 0].max() == 0 and render[:, -1].max() == 0
+    assert render[-12:].max() > 0.9  # … reached within a few pixels
+    assert face_mask(lm, MaskKind.LOSS)[-1].max() > 0.9  # the loss mask is not faded
