@@ -4,8 +4,10 @@ Per clip: tracking speed against decode-only speed (same run), crop stability (c
 of jaw opening with crop motion, ours vs. a crop fitted to all landmarks; jitter of the
 template-space eye corners before/after smoothing), the identity round trip (render the
 original crops back; PSNR inside the face mask of the decoded output against the decoded
-source, for both blend modes, plus REPLACE before encoding), and full render time against
-``ffmpeg`` re-encoding the same clip with the same encoder settings.
+source, for both blend modes, plus REPLACE before encoding), full render time against
+``ffmpeg`` re-encoding the same clip with the same encoder settings, and the share of the
+longest track's 9-frame training windows that lip-sync leak rule 2 rejects (a jaw or mouth
+point near the mouth rectangle's edge) with our rectangle and with the paper's.
 
 Run: PYTHONPATH=. AVDUB_SHARED=../shared python benchmarks/faces.py [CLIP ...] [--json out.json]
 """
@@ -28,7 +30,9 @@ from engine.faces.masks import MaskKind, face_mask
 from engine.faces.quality import face_psnr
 from engine.faces.render import BlendMode, RenderSettings, composite, identity_provider, render_video
 from engine.faces.store import TrackData, load_track
-from engine.faces.template import ALIGN_INDICES, load_template
+from engine.faces.template import ALIGN_INDICES, CROP_SIZE, MOUTH_JAW, MOUTH_RECT, load_template
+from engine.lipsync.data import MASK_MARGIN
+from engine.lipsync.masks import landmarks_inside
 from engine.media import iter_frames, probe
 from engine.models.registry import ModelRegistry
 from engine.pipeline import ContextFactory, RunOptions, Stage, plan, run_stages
@@ -36,6 +40,8 @@ from engine.project.store import create_project
 
 MEDIA = Path(os.environ.get("AVDUB_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "media" / "video"
 EYE_ROWS = [ALIGN_INDICES.index(i) for i in (33, 133, 263, 362)]  # eye corners inside the align points
+PAPER_MOUTH_RECT = (0.08, 0.28, 0.92, 0.95)  # appendix A; ours reaches the crop's bottom edge
+WINDOW = 9  # frames of a lip-sync training window
 
 
 def decode_fps(path: Path, rotation: int) -> float:
@@ -80,6 +86,15 @@ def stability(t: TrackData) -> dict:
         raw_eyes = np.einsum("tpj,tij->tpi", raw[:, EYE_ROWS], raw_m[:, :, :2]) + raw_m[:, None, :, 2]
         out["eye_jitter_px_unsmoothed"] = float(np.linalg.norm(np.diff(raw_eyes, axis=0), axis=-1).mean())
     return out
+
+
+def rejected_windows(t: TrackData, rect: tuple[float, float, float, float]) -> float:
+    """Share of the track's 9-frame windows with a frame whose jaw/mouth points fail rule 2."""
+    points = t.template_landmarks()[:, list(MOUTH_JAW)] / CROP_SIZE  # (T, 13, 2) crop fractions
+    unsafe = np.array([not landmarks_inside(p, rect, MASK_MARGIN) for p in points])
+    if len(unsafe) < WINDOW:
+        return 0.0
+    return float((np.convolve(unsafe, np.ones(WINDOW), "valid") > 0).mean())
 
 
 def replace_precodec_psnr(source: Path, tracks: list[TrackData], rotation: int) -> float:
@@ -136,7 +151,10 @@ def bench_clip(path: Path, work: Path, crf: int = 18) -> dict:
                  "decode_fps": round(dec, 1), "track_fps": round(n_frames / track_s, 1),
                  "track_vs_decode": round((n_frames / track_s) / dec, 3)}
     if tracks:
-        res.update({k: round(x, 4) for k, x in stability(max(tracks, key=len)).items()})
+        longest = max(tracks, key=len)
+        res.update({k: round(x, 4) for k, x in stability(longest).items()})
+        res["rule2_rejected_windows"] = {"ours": round(rejected_windows(longest, MOUTH_RECT), 3),
+                                         "paper_rect": round(rejected_windows(longest, PAPER_MOUTH_RECT), 3)}
     settings = RenderSettings(crf=crf)
     out = folder.exports_dir / "dubbed.mp4"
     t0 = time.perf_counter()
