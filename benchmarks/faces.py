@@ -30,7 +30,7 @@ from engine.faces.masks import MaskKind, face_mask
 from engine.faces.quality import face_psnr
 from engine.faces.render import BlendMode, RenderSettings, composite, identity_provider, render_video
 from engine.faces.store import TrackData, load_track
-from engine.faces.template import ALIGN_INDICES, CROP_SIZE, MOUTH_JAW, MOUTH_RECT, load_template
+from engine.faces.template import ALIGN_INDICES, CROP_SIZE, MOUTH_JAW, MOUTH_RECT, PAPER_MOUTH_RECT, load_template
 from engine.lipsync.data import MASK_MARGIN
 from engine.lipsync.masks import landmarks_inside
 from engine.media import iter_frames, probe
@@ -40,7 +40,6 @@ from engine.project.store import create_project
 
 MEDIA = Path(os.environ.get("AVDUB_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "media" / "video"
 EYE_ROWS = [ALIGN_INDICES.index(i) for i in (33, 133, 263, 362)]  # eye corners inside the align points
-PAPER_MOUTH_RECT = (0.08, 0.28, 0.92, 0.95)  # appendix A; ours reaches the crop's bottom edge
 WINDOW = 9  # frames of a lip-sync training window
 
 

@@ -29,6 +29,7 @@ CROP_SIZE = 256  # px: the lip-sync model's input and output side
 # input frame would show the jaw opening, and leak rule 2 rejected 82 % of that presenter's
 # frames. Below the chin there is only neck and collar: nothing the model needs for context.
 MOUTH_RECT = (0.08, 0.28, 0.92, 1.0)
+PAPER_MOUTH_RECT = (0.08, 0.28, 0.92, 0.95)  # appendix A, for comparison and the harness's face scores
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 TEMPLATE_FILE = RESOURCES / "face_template.json"

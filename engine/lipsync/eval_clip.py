@@ -19,6 +19,7 @@ import numpy as np
 from engine.errors import MediaError
 from engine.lipsync.config import MOUTH_RECT
 from engine.lipsync.data import MASK_MARGIN
+from engine.lipsync.masks import inner_bounds
 
 EYE_X = (0.328, 0.672)  # template eye centres (fractions of the crop)
 EYE_Y = 0.22
@@ -28,11 +29,10 @@ MOTION_MARGIN = 0.03  # box fractions the jaw may move between the sampled frame
 
 
 def jaw_limits(rect: tuple[float, float, float, float] = MOUTH_RECT) -> tuple[float, float, float, float]:
-    """Where the jaw/mouth points may reach, in box fractions: the mouth rectangle shrunk by rule
-    2's margin (none at an edge on the crop's border) and MOTION_MARGIN more."""
-    x1, y1 = (e + (MASK_MARGIN if e > 0 else 0) + MOTION_MARGIN for e in rect[:2])
-    x2, y2 = (e - (MASK_MARGIN if e < 1 else 0) - MOTION_MARGIN for e in rect[2:])
-    return x1, y1, x2, y2
+    """Where the jaw/mouth points may reach, in box fractions: where rule 2 lets them
+    (:func:`~engine.lipsync.masks.inner_bounds`), shrunk by MOTION_MARGIN more."""
+    x1, y1, x2, y2 = inner_bounds(rect, MASK_MARGIN)
+    return x1 + MOTION_MARGIN, y1 + MOTION_MARGIN, x2 - MOTION_MARGIN, y2 - MOTION_MARGIN
 
 
 JAW_LIMITS = jaw_limits()  # (0.13, 0.33, 0.87, 0.97) with the mouth rectangle reaching the bottom

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.faces.template import PAPER_MOUTH_RECT
 from engine.lipsync import baselines
 from engine.lipsync import metrics as M
 from engine.lipsync.config import preset
@@ -36,7 +37,7 @@ SILENCE_EDGE = 0.16
 MOUTH_MARGIN = 8  # px around the real lips' extent for the mouth box
 # Where the face scores (ssim_face, psnr_face) are taken: the paper's mouth rectangle, kept
 # when the model's own rectangle grew to the crop's bottom edge, so figures stay comparable.
-FACE_SCORE_RECT = (0.08, 0.28, 0.92, 0.95)
+FACE_SCORE_RECT = PAPER_MOUTH_RECT
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,14 @@ def mouth_mask_tensor(size: int, rect: tuple[float, float, float, float]) -> tor
     return torch.from_numpy(mouth_mask(size, rect))[None, None]
 
 
+def inner_bounds(rect: tuple[float, float, float, float], margin: float) -> tuple[float, float, float, float]:
+    """``rect`` shrunk by ``margin`` on each edge that lies inside the crop; an edge on the crop's
+    border stays there (nothing shows beyond it)."""
+    x1, y1 = (edge + margin if edge > 0.0 else 0.0 for edge in rect[:2])
+    x2, y2 = (edge - margin if edge < 1.0 else 1.0 for edge in rect[2:])
+    return x1, y1, x2, y2
+
+
 def landmarks_inside(landmarks: np.ndarray, rect: tuple[float, float, float, float],
                      margin: float = 0.02) -> bool:
     """Whether (K, 2) landmarks in crop fractions lie inside ``rect`` shrunk by ``margin``.
@@ -42,7 +50,6 @@ def landmarks_inside(landmarks: np.ndarray, rect: tuple[float, float, float, flo
     frame would show lip pixels. An edge of the rectangle that lies on the crop's border needs
     no margin (nothing shows beyond it): there a point need only be inside the crop.
     """
-    x1, y1 = (edge + margin if edge > 0.0 else 0.0 for edge in rect[:2])
-    x2, y2 = (edge - margin if edge < 1.0 else 1.0 for edge in rect[2:])
+    x1, y1, x2, y2 = inner_bounds(rect, margin)
     xs, ys = landmarks[:, 0], landmarks[:, 1]
     return bool(np.all((xs >= x1) & (xs <= x2) & (ys >= y1) & (ys <= y2)))

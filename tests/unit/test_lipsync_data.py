@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from engine.faces.template import PAPER_MOUTH_RECT
 from engine.lipsync.config import CROP_SIZE, MOUTH_RECT, language_id
 from engine.lipsync.data import HIDDEN, LeakError, WindowDataset
 from engine.lipsync.masks import landmarks_inside, mouth_mask, rect_pixels
@@ -82,7 +83,7 @@ def test_rule2_needs_no_margin_at_the_crops_border_but_the_points_inside_the_cro
     lips = np.array([[0.4, 0.6], [0.6, 0.6], [0.5, 0.65]])
     chin = np.array([[0.5, 0.97]])  # lecture_en_25s's chin: below the paper's 0.95
     assert landmarks_inside(np.vstack([lips, chin]), MOUTH_RECT, 0.02)
-    assert not landmarks_inside(np.vstack([lips, chin]), (0.08, 0.28, 0.92, 0.95), 0.02)  # the paper's
+    assert not landmarks_inside(np.vstack([lips, chin]), PAPER_MOUTH_RECT, 0.02)
     assert not landmarks_inside(np.vstack([lips, [[0.5, 1.01]]]), MOUTH_RECT, 0.02)  # out of the crop
     assert not landmarks_inside(np.vstack([lips, [[0.91, 0.8]]]), MOUTH_RECT, 0.02)  # an inner edge keeps its margin
     assert not landmarks_inside(np.vstack([lips, [[0.5, 0.29]]]), MOUTH_RECT, 0.02)
