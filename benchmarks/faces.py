@@ -31,6 +31,7 @@ from engine.faces.quality import face_psnr
 from engine.faces.render import BlendMode, RenderSettings, composite, identity_provider, render_video
 from engine.faces.store import TrackData, load_track
 from engine.faces.template import ALIGN_INDICES, CROP_SIZE, MOUTH_JAW, MOUTH_RECT, PAPER_MOUTH_RECT, load_template
+from engine.lipsync.config import LipSyncConfig
 from engine.lipsync.data import MASK_MARGIN
 from engine.lipsync.masks import landmarks_inside
 from engine.media import iter_frames, probe
@@ -40,7 +41,7 @@ from engine.project.store import create_project
 
 MEDIA = Path(os.environ.get("AVDUB_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "media" / "video"
 EYE_ROWS = [ALIGN_INDICES.index(i) for i in (33, 133, 263, 362)]  # eye corners inside the align points
-WINDOW = 9  # frames of a lip-sync training window
+WINDOW = LipSyncConfig().window  # frames of a lip-sync training window (9)
 
 
 def decode_fps(path: Path, rotation: int) -> float:
@@ -88,7 +89,8 @@ def stability(t: TrackData) -> dict:
 
 
 def rejected_windows(t: TrackData, rect: tuple[float, float, float, float]) -> float:
-    """Share of the track's 9-frame windows with a frame whose jaw/mouth points fail rule 2."""
+    """Share of the track's training windows with a frame whose jaw/mouth points fail rule 2
+    (as ``engine.lipsync.data.WindowDataset`` judges them, without building a window source)."""
     points = t.template_landmarks()[:, list(MOUTH_JAW)] / CROP_SIZE  # (T, 13, 2) crop fractions
     unsafe = np.array([not landmarks_inside(p, rect, MASK_MARGIN) for p in points])
     if len(unsafe) < WINDOW:

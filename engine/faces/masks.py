@@ -13,6 +13,7 @@ replaced (not the cheeks beside the ears); both are Gaussian-feathered.
 from __future__ import annotations
 
 import enum
+import functools
 
 import cv2
 import numpy as np
@@ -106,8 +107,12 @@ def face_mask(template_landmarks: np.ndarray, kind: MaskKind = MaskKind.RENDER, 
     return out
 
 
+@functools.lru_cache(maxsize=4)
 def edge_fade(size: int, width: float) -> np.ndarray:
-    """(size, size) float32: 0 on the border pixels, rising linearly to 1 ``width`` pixels inside."""
+    """(size, size) float32, read-only (the render asks for it every frame): 0 on the border
+    pixels, rising linearly to 1 ``width`` pixels inside."""
     distance = np.minimum(np.arange(size), np.arange(size)[::-1]).astype(np.float32)  # (size,)
     ramp = np.clip(distance / max(width, 1e-6), 0.0, 1.0)
-    return np.minimum.outer(ramp, ramp)
+    fade = np.minimum.outer(ramp, ramp)
+    fade.flags.writeable = False
+    return fade
