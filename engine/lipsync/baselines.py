@@ -92,3 +92,19 @@ def baseline_frames(source: WindowSource, held_out: Sequence[int], donors: Seque
             donor = align(donor, points[d], points[i])
         out.append(paste(source.crop(i), donor, source.loss_mask(i)))
     return np.stack(out)
+
+
+def pasted_baselines(source: WindowSource, train: Sequence[int], held_out: Sequence[int], train_mesh: np.ndarray,
+                     held_mesh: np.ndarray, bins: int, mel_frames: int) -> tuple[dict[str, int], dict[str, np.ndarray]]:
+    """The three baselines for ``held_out``: (the fixed donor frames {closed, median}, each
+    baseline's (H, 256, 256, 3) frames {retrieval, closed, median}), donors aligned by the
+    meshes' eye/nose points (train_mesh (len(train), 478, 2), held_mesh (H, 478, 2))."""
+    from engine.faces.template import ALIGN_INDICES
+    from engine.lipsync.metrics import inner_opening
+
+    fixed = pick_fixed_frames(train, inner_opening(train_mesh))
+    donors = {"retrieval": nearest_audio_frames(source, train, held_out, bins, mel_frames),
+              "closed": [fixed["closed"]] * len(held_out), "median": [fixed["median"]] * len(held_out)}
+    points = {int(i): train_mesh[k, list(ALIGN_INDICES)] for k, i in enumerate(train)}
+    points.update({int(i): held_mesh[k, list(ALIGN_INDICES)] for k, i in enumerate(held_out)})
+    return fixed, {name: baseline_frames(source, held_out, d, points) for name, d in donors.items()}

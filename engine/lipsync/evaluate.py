@@ -14,17 +14,22 @@ them. Figures are in template pixels (256×256 crop); see :func:`evaluate` for t
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from engine.faces.template import PAPER_MOUTH_RECT
 from engine.lipsync import baselines
 from engine.lipsync import metrics as M
-from engine.lipsync.config import preset
+from engine.lipsync.config import LipSyncConfig, preset
 from engine.lipsync.masks import rect_pixels
+
+if TYPE_CHECKING:
+    from engine.lipsync.clip_source import ClipWindowSource
 
 SHIFTS = (-5, 5)  # video frames the audio is moved by in the shift test
 MAX_LAG = 10  # frames searched when estimating a shift
@@ -119,8 +124,30 @@ def _motion_scores(lm: np.ndarray, real_lm: np.ndarray) -> dict[str, float | Non
             "faces_found": float(np.mean(~np.isnan(opening)))}
 
 
+@dataclass
+class PreparedClip:
+    """A clip cut into aligned crops and split, with the training frames' mesh: what the harness
+    (and :mod:`benchmarks.lipsync_bounds`) train on and judge."""
+
+    cfg: LipSyncConfig
+    source: ClipWindowSource
+    box: tuple[int, int, int]
+    train_end: int  # frames [0, train_end) train
+    held: range  # the judged frames, one window after the training part
+    lms: M.MouthLandmarks  # the face mesh in one fixed box, for every series
+    train_lm: np.ndarray  # (train_end, 478, 2) the training frames' mesh (aligned with the crops)
+
+
 def evaluate(settings: EvalSettings, registry, log: Log = lambda _: None) -> dict:
     """Train, regenerate, measure; write the strip PNG into ``settings.out``; return the report."""
+    with prepared_clip(settings, registry, log) as clip:
+        return _evaluate(settings, clip, log)
+
+
+@contextmanager
+def prepared_clip(settings: EvalSettings, registry, log: Log = lambda _: None) -> Iterator[PreparedClip]:
+    """Cut ``settings.video`` into crops (its box, aligned unless ``stabilise`` is off), split
+    it and mesh the training frames; the face mesh is closed on leaving."""
     import torch
 
     from engine.lipsync.clip_source import ClipWindowSource
@@ -129,13 +156,12 @@ def evaluate(settings: EvalSettings, registry, log: Log = lambda _: None) -> dic
     torch.set_num_threads(settings.threads)
     cfg = preset(settings.preset)
     check_clip(settings.video)
-    out = Path(settings.out)
-    out.mkdir(parents=True, exist_ok=True)
+    Path(settings.out).mkdir(parents=True, exist_ok=True)
     box = settings.box or auto_box(settings.video, registry)
     log(f"crop box {box}")
     source = ClipWindowSource(settings.video, box, settings.language, cfg.num_references,
                               max_frames=settings.max_frames)
-    n, fps = source.num_frames, source.fps
+    n = source.num_frames
     train_end = int(n * settings.train_fraction)
     held = range(train_end + cfg.window, min(n, train_end + cfg.window + settings.max_held_out))
     if train_end < cfg.window + cfg.num_references + 1 or len(held) < 2 * MAX_LAG + 8:
@@ -155,7 +181,7 @@ def evaluate(settings: EvalSettings, registry, log: Log = lambda _: None) -> dic
             full[:train_end] = train_lm[:, list(MOUTH_JAW)]
             source.set_landmarks(full)
         source.choose_references_from(range(train_end))  # after the landmarks: one reference at rest
-        return _evaluate(settings, cfg, source, held, train_end, box, lms, train_lm, log)
+        yield PreparedClip(cfg, source, box, train_end, held, lms, train_lm)
     finally:
         lms.close()
 
@@ -177,11 +203,9 @@ def _stabilise(source, lms, train_end: int, train_lm: np.ndarray, log: Log) -> n
     return np.stack([apply(transforms[i], train_lm[i]) for i in range(train_end)]).astype(np.float32)
 
 
-def _evaluate(settings: EvalSettings, cfg, source, held: range, train_end: int, box, lms,
-              train_lm: np.ndarray, log: Log) -> dict:
+def _evaluate(settings: EvalSettings, clip: PreparedClip, log: Log) -> dict:
     import torch
 
-    from engine.faces.template import ALIGN_INDICES
     from engine.jobs.events import CancelToken, StageReporter
     from engine.lipsync.ceiling import ceiling_for
     from engine.lipsync.checkpoint import load_checkpoint, load_generator
@@ -191,6 +215,8 @@ def _evaluate(settings: EvalSettings, cfg, source, held: range, train_end: int, 
     from engine.lipsync.mel import SAMPLE_RATE
     from engine.lipsync.train import Trainer, TrainSettings
 
+    cfg, source, held, train_end, box, lms, train_lm = (clip.cfg, clip.source, clip.held, clip.train_end, clip.box,
+                                                         clip.lms, clip.train_lm)
     out, n, fps = Path(settings.out), source.num_frames, source.fps
     if not settings.landmarks and cfg.attention == "shape":
         from engine.errors import AvdubError
@@ -251,15 +277,11 @@ def _evaluate(settings: EvalSettings, cfg, source, held: range, train_end: int, 
     real = np.stack([source.crop(i) for i in held])
 
     # ---- baselines -----------------------------------------------------------------------
-    fixed = baselines.pick_fixed_frames(range(train_end), M.inner_opening(train_lm))
-    donors = {"retrieval": baselines.nearest_audio_frames(source, range(train_end), held, cfg.mel_bins,
-                                                          cfg.mel_frames),
-              "closed": [fixed["closed"]] * len(held), "median": [fixed["median"]] * len(held)}
     log("meshing generated mouths")
     real_lm = lms.measure(real)
-    points = {i: train_lm[i, list(ALIGN_INDICES)] for i in range(train_end)}
-    points.update({i: real_lm[k, list(ALIGN_INDICES)] for k, i in enumerate(held)})
-    methods = {"model": gen, **{k: baselines.baseline_frames(source, held, d, points) for k, d in donors.items()}}
+    fixed, pasted = baselines.pasted_baselines(source, range(train_end), held, train_lm, real_lm, cfg.mel_bins,
+                                               cfg.mel_frames)
+    methods = {"model": gen, **pasted}
     method_lm = {k: lms.measure(v) for k, v in methods.items()}
     shift_lm = {k: lms.measure(v) for k, v in shifted.items()}
     silent_lm = lms.measure(silent)
@@ -289,8 +311,7 @@ def _evaluate(settings: EvalSettings, cfg, source, held: range, train_end: int, 
     report["audio_ceiling"] = ceiling_for(source, range(train_end), held, train_lm, real_lm, cfg.mel_bins,
                                           cfg.mel_frames)
     report["targets"] = _targets(report)
-    report["strip"] = str(write_strip(out / f"{Path(settings.video).stem}-strip.png", real,
-                                      {"model": gen, **{k: methods[k] for k in donors}}, mouth_box))
+    report["strip"] = str(write_strip(out / f"{Path(settings.video).stem}-strip.png", real, methods, mouth_box))
     return _rounded(report)
 
 

@@ -18,7 +18,7 @@ from engine.lipsync.model import LipSyncModel
 from engine.lipsync.shape_prior import fit_shape_prior
 from engine.lipsync.synthetic import SyntheticTalkingHead
 from engine.lipsync.train import Trainer, TrainSettings
-from tests.unit.lipsync_helpers import TINY, batch_of
+from tests.unit.lipsync_helpers import TINY, batch_of, lip_meshes
 
 SHAPED = dataclasses.replace(TINY, attention="shape", attention_weight=1.0, attention_teacher_steps=20,
                              attention_prior=True, reference_pixels=True, attention_selection="top1")
@@ -124,24 +124,13 @@ def test_stabilising_transforms_hold_moving_points_still():
     assert np.isfinite(transforms[7]).all()  # interpolated from its neighbours
 
 
-def _meshes(features: np.ndarray, mapping: np.ndarray, rng) -> np.ndarray:
-    """(F, 478, 2) meshes whose lips move by ``features @ mapping`` and whose head shifts around."""
-    from engine.lipsync.metrics import LIP_INDICES
-
-    base = rng.uniform(60, 200, size=(478, 2))
-    out = np.repeat(base[None], len(features), 0)
-    out[:, list(LIP_INDICES)] += (features @ mapping).reshape(len(features), len(LIP_INDICES), 2)
-    out += rng.normal(0, 6, size=(len(features), 1, 2))  # the whole head moves
-    return out
-
-
 def test_linear_audio_ceiling_finds_lips_the_audio_determines_and_no_more():
     from engine.lipsync.ceiling import linear_audio_ceiling
 
     rng = np.random.default_rng(0)
     feats = rng.normal(size=(400, 12))
     mapping = rng.normal(0, 0.8, size=(12, 80))
-    mesh = _meshes(feats, mapping, rng)
+    mesh = lip_meshes(feats, mapping, rng)
     mesh[5] = np.nan  # frames without a face are skipped
     told = linear_audio_ceiling(feats[:300], mesh[:300], feats[300:], mesh[300:])
     assert told["lmd"] < 0.05 and told["opening_corr"] > 0.99, told

@@ -1,0 +1,68 @@
+"""The landmark-space bounds of the harness's lmd target (engine.lipsync.bounds)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.lipsync.bounds import VISIBLE_SIZE, lip_bounds, visible_pixels
+from engine.lipsync.config import CROP_SIZE, MOUTH_RECT
+from engine.lipsync.masks import rect_pixels
+from tests.unit.lipsync_helpers import lip_meshes
+
+
+def _clip(rng: np.random.Generator, frames: int = 400, hidden: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(features (F, 12), meshes (F, 478, 2)): the lips follow the features, plus ``hidden``
+    further causes the features do not show."""
+    causes = rng.normal(size=(frames, 12 + hidden))
+    mapping = rng.normal(0, 0.8, size=(12 + hidden, 80))
+    return causes[:, :12], lip_meshes(causes, mapping, rng)
+
+
+def test_predictors_reach_lips_the_audio_determines():
+    feats, mesh = _clip(np.random.default_rng(0))
+    b = lip_bounds(feats[:300], mesh[:300], feats[300:], mesh[300:])
+    assert b["ridge_audio"] < 0.05, b  # the lips are linear in the features
+    assert b["mlp_audio"] < 0.5 * b["mean_shape"], b
+    assert b["knn_audio"] < b["mean_shape"], b
+    assert b["ridge_audio_visible"] is None  # no pixels given
+    assert b["oracle_pc2"] < b["oracle_pc1"] < b["mean_shape"], b
+    assert b["oracle_nearest_train"] < b["mean_shape"], b
+
+
+def test_what_the_audio_does_not_show_bounds_every_audio_predictor():
+    feats, mesh = _clip(np.random.default_rng(1), hidden=12)  # half the lips' causes are not heard
+    b = lip_bounds(feats[:300], mesh[:300], feats[300:], mesh[300:], mlp=False)
+    assert b["mlp_audio"] is None
+    # half the variance explained: about 0.7 of the mean shape's distance, and no better
+    assert 0.55 * b["mean_shape"] < b["ridge_audio"] < 0.85 * b["mean_shape"], b
+    assert b["knn_audio"] > b["ridge_audio"], b
+
+
+def test_visible_pixels_help_only_when_they_carry_the_lips():
+    rng = np.random.default_rng(2)
+    feats, mesh = _clip(rng, hidden=12)
+    deaf = rng.normal(size=feats.shape)
+    told = lip_bounds(deaf[:300], mesh[:300], deaf[300:], mesh[300:], feats[:300], feats[300:], mlp=False)
+    assert told["ridge_audio_visible"] < 0.8 * told["ridge_audio"], told
+    noise = rng.normal(size=(400, 30))
+    blind = lip_bounds(deaf[:300], mesh[:300], deaf[300:], mesh[300:], noise[:300], noise[300:], mlp=False)
+    assert blind["ridge_audio_visible"] > 0.9 * blind["mean_shape"], blind
+
+
+def test_too_few_meshed_frames_give_no_figures():
+    feats, mesh = _clip(np.random.default_rng(3), frames=60)
+    mesh[:30] = np.nan
+    assert set(lip_bounds(feats[:40], mesh[:40], feats[40:], mesh[40:]).values()) == {None}
+
+
+def test_visible_pixels_never_see_the_mouth_rectangle():
+    rng = np.random.default_rng(4)
+    crop = rng.integers(0, 255, size=(CROP_SIZE, CROP_SIZE, 3), dtype=np.uint8)
+    x0, y0, x1, y1 = rect_pixels(CROP_SIZE, MOUTH_RECT)
+    other = crop.copy()
+    other[y0:y1, x0:x1] = 255 - other[y0:y1, x0:x1]  # a different mouth
+    a, b = visible_pixels(crop, MOUTH_RECT), visible_pixels(other, MOUTH_RECT)
+    assert a.shape == (VISIBLE_SIZE * VISIBLE_SIZE,)
+    np.testing.assert_array_equal(a, b)
+    other[:y0] = 0  # a different forehead is seen
+    assert np.abs(visible_pixels(other, MOUTH_RECT) - a).max() > 10
