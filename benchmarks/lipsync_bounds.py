@@ -53,10 +53,12 @@ def measure(video: Path, language: str, threads: int, mlp: bool, registry) -> di
             features = baselines.audio_features(src, range(src.num_frames), clip.cfg.mel_bins, clip.cfg.mel_frames)
             visible = np.stack([visible_pixels(src.crop(i), MOUTH_RECT) for i in range(src.num_frames)])
             bounds = lip_bounds(features[:clip.train_end], clip.train_lm, features[list(held)], real_lm,
-                                visible[:clip.train_end], visible[list(held)], mlp=mlp)
+                                visible[:clip.train_end], visible[list(held)], mlp=mlp,
+                                references=src.reference_indices(held))
             best = min(base.values())
             return {"box": list(clip.box), "frames": src.num_frames, "train_frames": clip.train_end,
-                    "held_out": [held.start, held.stop], "baselines": {k: round(v, 3) for k, v in base.items()},
+                    "held_out": [held.start, held.stop], "references": list(src.reference_indices(held)),
+                    "baselines": {k: round(v, 3) for k, v in base.items()},
                     "best_baseline": round(best, 3), "target_lmd": round(TARGET * best, 3),
                     "bounds": {k: None if v is None else {"lmd": round(v, 3), "vs_best_baseline": round(v / best, 3)}
                                for k, v in bounds.items()},

@@ -24,12 +24,18 @@ shape:
 * ``oracle_pc1``, ``oracle_pc2``: the true lips projected onto the first one or two principal
   components of the training lips (the rest held at the mean);
 * ``oracle_nearest_train``: the training frame whose lips are nearest the true ones — the
-  best that choosing among the training mouths can do.
+  best that choosing among the training mouths can do;
+* with the model's references given (training frames, :mod:`engine.faces.references`):
+  ``oracle_nearest_reference``, the reference whose lips are nearest the true ones, and
+  ``ridge_nearest_reference``, the reference nearest the ridge prediction — what a renderer
+  that copies one attended reference's mouth can reach, handed the true shape or the audio's.
 
 Pure landmark arithmetic plus a few seconds of MLP training; no images are generated.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -110,6 +116,14 @@ def _mlp(x: np.ndarray, y: np.ndarray, x_held: np.ndarray, seed: int = 0) -> np.
         return net(torch.tensor(z_held, dtype=torch.float32)).numpy().astype(np.float64) * y_sd + y_mu
 
 
+def _nearest(candidates: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """(n, 80) candidate and (h, 80) query lips → (h, 80): for each query the candidate with the
+    smallest mean point distance."""
+    pts = candidates.reshape(len(candidates), -1, 2)
+    picks = [int(np.linalg.norm(pts - q.reshape(1, -1, 2), axis=-1).mean(1).argmin()) for q in queries]
+    return candidates[picks]
+
+
 def _opening(flat_lips: np.ndarray) -> np.ndarray:
     """(n, 80) pose-normalised lips → (n,) inner-lip opening."""
     pts = flat_lips.reshape(len(flat_lips), -1, 2)
@@ -120,12 +134,15 @@ def _opening(flat_lips: np.ndarray) -> np.ndarray:
 
 def lip_bounds(features_train: np.ndarray, train_mesh: np.ndarray, features_held: np.ndarray,
                held_mesh: np.ndarray, visible_train: np.ndarray | None = None,
-               visible_held: np.ndarray | None = None, mlp: bool = True) -> dict[str, float | None]:
-    """features (F, D) log-mel windows, meshes (F, 478, 2) with NaN rows, visible (F, V) pixels
-    → ``lmd`` in template pixels of each predictor and oracle of the module docstring."""
+               visible_held: np.ndarray | None = None, mlp: bool = True,
+               references: Sequence[int] = ()) -> dict[str, float | None]:
+    """features (F, D) log-mel windows, meshes (F, 478, 2) with NaN rows, visible (F, V) pixels,
+    references: rows of the training series → ``lmd`` in template pixels of each predictor and
+    oracle of the module docstring."""
     lips = PoseLips(train_mesh, held_mesh)
     names = ["mean_shape", "ridge_audio", "knn_audio", "mlp_audio", "ridge_audio_visible", "oracle_opening",
-             "oracle_pc1", "oracle_pc2", "oracle_nearest_train"]
+             "oracle_pc1", "oracle_pc2", "oracle_nearest_train", "oracle_nearest_reference",
+             "ridge_nearest_reference"]
     out: dict[str, float | None] = dict.fromkeys(names)
     if not lips.enough:
         return out
@@ -134,7 +151,8 @@ def lip_bounds(features_train: np.ndarray, train_mesh: np.ndarray, features_held
     x_held = features_held[lips.held_rows].astype(np.float64)
     mean = y.mean(0)
     out["mean_shape"] = lips.lip_distance(np.repeat(mean[None], len(truth), 0))
-    out["ridge_audio"] = lips.lip_distance(ridge_predict(x, y, x_held)[0])
+    ridge = ridge_predict(x, y, x_held)[0]
+    out["ridge_audio"] = lips.lip_distance(ridge)
     out["knn_audio"] = lips.lip_distance(_knn(x, y, x_held))
     if mlp:
         out["mlp_audio"] = lips.lip_distance(_mlp(x, y, x_held))
@@ -152,7 +170,10 @@ def lip_bounds(features_train: np.ndarray, train_mesh: np.ndarray, features_held
     _, _, vt = np.linalg.svd(y - mean, full_matrices=False)
     for k in (1, 2):
         out[f"oracle_pc{k}"] = lips.lip_distance(mean + (truth - mean) @ vt[:k].T @ vt[:k])
-    pts, pts_held = y.reshape(len(y), -1, 2), truth.reshape(len(truth), -1, 2)
-    nearest = [int(np.linalg.norm(pts - p[None], axis=-1).mean(1).argmin()) for p in pts_held]
-    out["oracle_nearest_train"] = lips.lip_distance(y[nearest])
+    out["oracle_nearest_train"] = lips.lip_distance(_nearest(y, truth))
+    row = {frame: k for k, frame in enumerate(lips.train_rows)}
+    refs = [row[r] for r in references if r in row]  # references without a mesh cannot be placed
+    if refs:
+        out["oracle_nearest_reference"] = lips.lip_distance(_nearest(y[refs], truth))
+        out["ridge_nearest_reference"] = lips.lip_distance(_nearest(y[refs], ridge))
     return out

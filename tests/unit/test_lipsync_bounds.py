@@ -49,6 +49,17 @@ def test_visible_pixels_help_only_when_they_carry_the_lips():
     assert blind["ridge_audio_visible"] > 0.9 * blind["mean_shape"], blind
 
 
+def test_a_few_references_bound_what_copying_one_of_them_reaches():
+    feats, mesh = _clip(np.random.default_rng(5))
+    mesh[7] = np.nan  # a reference without a mesh is skipped
+    every = lip_bounds(feats[:300], mesh[:300], feats[300:], mesh[300:], mlp=False, references=range(300))
+    assert every["oracle_nearest_reference"] == every["oracle_nearest_train"]
+    few = lip_bounds(feats[:300], mesh[:300], feats[300:], mesh[300:], mlp=False, references=[3, 7, 50, 120, 200])
+    assert few["oracle_nearest_reference"] > every["oracle_nearest_train"], few
+    assert few["ridge_nearest_reference"] >= few["oracle_nearest_reference"], few
+    assert lip_bounds(feats[:300], mesh[:300], feats[300:], mesh[300:], mlp=False)["oracle_nearest_reference"] is None
+
+
 def test_too_few_meshed_frames_give_no_figures():
     feats, mesh = _clip(np.random.default_rng(3), frames=60)
     mesh[:30] = np.nan
