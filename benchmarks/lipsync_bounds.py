@@ -3,7 +3,9 @@
 For each clip, prepared exactly as the lip-sync harness prepares it (``avdub eval lipsync``:
 its crop box, aligned crops, the first 80 % to train on, the held-out rest to judge), this
 measures the three pasted baselines' ``lmd`` and, in landmark space, the predictors and
-oracles of :mod:`engine.lipsync.bounds`. Each figure is also given as a ratio to the best
+oracles of :mod:`engine.lipsync.bounds`, how far the held-out mean lips drift from the
+training ones, how much of each lip mode the audio explains, and the mesh's own noise (the
+real frames re-meshed after JPEG or a slight blur). Each figure is also given as a ratio to the best
 baseline: the harness's target is ``lmd ≤ 0.6 × best baseline``. No model is trained; about
 a minute per short clip on one thread. Prints one JSON object.
 
@@ -20,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
@@ -27,7 +30,7 @@ sys.path.insert(0, str(REPO))
 
 from engine.lipsync import baselines  # noqa: E402
 from engine.lipsync import metrics as M  # noqa: E402
-from engine.lipsync.bounds import lip_bounds, visible_pixels  # noqa: E402
+from engine.lipsync.bounds import lip_bounds, lip_drift, visible_pixels  # noqa: E402
 from engine.lipsync.config import MOUTH_RECT  # noqa: E402
 from engine.lipsync.evaluate import EvalSettings, prepared_clip  # noqa: E402
 from engine.models.registry import ModelRegistry  # noqa: E402
@@ -55,6 +58,12 @@ def measure(video: Path, language: str, threads: int, mlp: bool, registry) -> di
             bounds = lip_bounds(features[:clip.train_end], clip.train_lm, features[list(held)], real_lm,
                                 visible[:clip.train_end], visible[list(held)], mlp=mlp,
                                 references=src.reference_indices(held))
+            drift = lip_drift(clip.train_lm, real_lm, features[:clip.train_end], features[list(held)])
+            # how far the mesh moves the real lips when the frames are barely changed: its noise
+            noise = {"jpeg90": [cv2.imdecode(cv2.imencode(".jpg", im, [cv2.IMWRITE_JPEG_QUALITY, 90])[1],
+                                             cv2.IMREAD_COLOR) for im in real],
+                     "blur0.7": [cv2.GaussianBlur(im, (0, 0), 0.7) for im in real]}
+            mesh_noise = {k: round(M.lip_distance(clip.lms.measure(np.stack(v)), real_lm), 3) for k, v in noise.items()}
             best = min(base.values())
             return {"box": list(clip.box), "frames": src.num_frames, "train_frames": clip.train_end,
                     "held_out": [held.start, held.stop], "references": list(src.reference_indices(held)),
@@ -62,7 +71,15 @@ def measure(video: Path, language: str, threads: int, mlp: bool, registry) -> di
                     "best_baseline": round(best, 3), "target_lmd": round(TARGET * best, 3),
                     "bounds": {k: None if v is None else {"lmd": round(v, 3), "vs_best_baseline": round(v / best, 3)}
                                for k, v in bounds.items()},
+                    "held_mean_shift": _round(drift["held_mean_shift"]),
+                    "ridge_component_r2": _round(drift["ridge_component_r2"]), "mesh_noise": mesh_noise,
                     "seconds": round(time.monotonic() - t0, 1)}
+
+
+def _round(value):
+    if isinstance(value, list):
+        return [round(v, 3) for v in value]
+    return None if value is None else round(value, 3)
 
 
 def main() -> None:

@@ -177,3 +177,26 @@ def lip_bounds(features_train: np.ndarray, train_mesh: np.ndarray, features_held
         out["oracle_nearest_reference"] = lips.lip_distance(_nearest(y[refs], truth))
         out["ridge_nearest_reference"] = lips.lip_distance(_nearest(y[refs], ridge))
     return out
+
+
+def lip_drift(train_mesh: np.ndarray, held_mesh: np.ndarray, features_train: np.ndarray,
+              features_held: np.ndarray, components: int = 3) -> dict[str, object]:
+    """What no audio map can know, and how much of each lip mode the audio explains.
+
+    → ``held_mean_shift``: mean point distance (px) between the pose-normalised mean lips of
+    the held-out and of the training frames (posture, expression); ``ridge_component_r2``: for
+    the first ``components`` principal components of the training lips, the share of their
+    held-out variance that the ridge prediction from the audio explains (negative: worse than
+    the held-out mean)."""
+    lips = PoseLips(train_mesh, held_mesh)
+    if not lips.enough:
+        return {"held_mean_shift": None, "ridge_component_r2": None}
+    y, truth = lips.train, lips.held
+    shift = np.linalg.norm((truth.mean(0) - y.mean(0)).reshape(-1, 2), axis=-1).mean()
+    pred = ridge_predict(features_train[lips.train_rows].astype(np.float64), y,
+                         features_held[lips.held_rows].astype(np.float64))[0]
+    mean = y.mean(0)
+    vt = np.linalg.svd(y - mean, full_matrices=False)[2][:components]  # (C, 80)
+    p, t = (pred - mean) @ vt.T, (truth - mean) @ vt.T  # (h, C)
+    r2 = 1 - ((p - t) ** 2).mean(0) / np.maximum(t.var(0), 1e-12)
+    return {"held_mean_shift": float(shift), "ridge_component_r2": [float(v) for v in r2]}

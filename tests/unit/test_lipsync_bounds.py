@@ -7,6 +7,7 @@ import numpy as np
 from engine.lipsync.bounds import VISIBLE_SIZE, lip_bounds, visible_pixels
 from engine.lipsync.config import CROP_SIZE, MOUTH_RECT
 from engine.lipsync.masks import rect_pixels
+from engine.lipsync.metrics import LIP_INDICES
 from tests.unit.lipsync_helpers import lip_meshes
 
 
@@ -77,3 +78,18 @@ def test_visible_pixels_never_see_the_mouth_rectangle():
     np.testing.assert_array_equal(a, b)
     other[:y0] = 0  # a different forehead is seen
     assert np.abs(visible_pixels(other, MOUTH_RECT) - a).max() > 10
+
+
+def test_drift_and_explained_modes():
+    from engine.lipsync.bounds import lip_drift
+
+    feats, mesh = _clip(np.random.default_rng(6))
+    told = lip_drift(mesh[:300], mesh[300:], feats[:300], feats[300:])
+    assert told["held_mean_shift"] < 0.5 and min(told["ridge_component_r2"]) > 0.95, told
+    moved = mesh.copy()
+    moved[300:, list(LIP_INDICES), 1] += 3.0  # the held-out lips sit lower
+    drifted = lip_drift(moved[:300], moved[300:], feats[:300], feats[300:])
+    assert 2.0 < drifted["held_mean_shift"] < 4.0, drifted
+    deaf = lip_drift(mesh[:300], mesh[300:], np.random.default_rng(7).normal(size=(300, 12)),
+                     np.random.default_rng(8).normal(size=(100, 12)))
+    assert max(deaf["ridge_component_r2"]) < 0.3, deaf
