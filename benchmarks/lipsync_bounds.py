@@ -5,8 +5,8 @@ its crop box, aligned crops, the first 80 % to train on, the held-out rest to ju
 measures the three pasted baselines' ``lmd`` and, in landmark space, the predictors and
 oracles of :mod:`engine.lipsync.bounds`, how far the held-out mean lips drift from the
 training ones, how much of each lip mode the audio explains, and the mesh's own noise (the
-real frames re-meshed after JPEG or a slight blur). Each figure is also given as a ratio to the best
-baseline: the harness's target is ``lmd ≤ 0.6 × best baseline``. No model is trained; about
+real frames re-meshed after JPEG or a slight blur). Each figure is also given as a ratio to
+the best baseline: the harness's target is ``lmd ≤ 0.6 × best baseline``. No model is trained; about
 a minute per short clip on one thread. Prints one JSON object.
 
     AVDUB_SHARED=../shared PYTHONPATH=$PWD python benchmarks/lipsync_bounds.py --threads 2
@@ -54,10 +54,11 @@ def measure(video: Path, language: str, threads: int, mlp: bool, registry) -> di
                                                    clip.cfg.mel_frames)
             base = {name: M.lip_distance(clip.lms.measure(images), real_lm) for name, images in pasted.items()}
             features = baselines.audio_features(src, range(src.num_frames), clip.cfg.mel_bins, clip.cfg.mel_frames)
+            references = list(src.reference_indices(held))
             visible = np.stack([visible_pixels(src.crop(i), MOUTH_RECT) for i in range(src.num_frames)])
             bounds = lip_bounds(features[:clip.train_end], clip.train_lm, features[list(held)], real_lm,
                                 visible[:clip.train_end], visible[list(held)], mlp=mlp,
-                                references=src.reference_indices(held))
+                                references=references)
             drift = lip_drift(clip.train_lm, real_lm, features[:clip.train_end], features[list(held)])
             # how far the mesh moves the real lips when the frames are barely changed: its noise
             noise = {"jpeg90": [cv2.imdecode(cv2.imencode(".jpg", im, [cv2.IMWRITE_JPEG_QUALITY, 90])[1],
@@ -66,7 +67,7 @@ def measure(video: Path, language: str, threads: int, mlp: bool, registry) -> di
             mesh_noise = {k: round(M.lip_distance(clip.lms.measure(np.stack(v)), real_lm), 3) for k, v in noise.items()}
             best = min(base.values())
             return {"box": list(clip.box), "frames": src.num_frames, "train_frames": clip.train_end,
-                    "held_out": [held.start, held.stop], "references": list(src.reference_indices(held)),
+                    "held_out": [held.start, held.stop], "references": references,
                     "baselines": {k: round(v, 3) for k, v in base.items()},
                     "best_baseline": round(best, 3), "target_lmd": round(TARGET * best, 3),
                     "bounds": {k: None if v is None else {"lmd": round(v, 3), "vs_best_baseline": round(v / best, 3)}

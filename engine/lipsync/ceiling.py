@@ -45,9 +45,10 @@ class PoseLips:
         self.train = self._flat([apply(train_pose[i], train_mesh[i, self.lips]) for i in self.train_rows])
         self.held = self._flat([apply(self._held_pose[i], held_mesh[i, self.lips]) for i in self.held_rows])
 
-    @staticmethod
-    def _flat(points: list[np.ndarray]) -> np.ndarray:
-        return np.stack(points).reshape(len(points), -1).astype(np.float64) if points else np.zeros((0, 80))
+    def _flat(self, points: list[np.ndarray]) -> np.ndarray:
+        if not points:
+            return np.zeros((0, 2 * len(self.lips)))
+        return np.stack(points).reshape(len(points), -1).astype(np.float64)
 
     def mesh_with(self, predicted: np.ndarray) -> np.ndarray:
         """(h, 80) predicted pose-normalised lips → the held-out mesh with its lips replaced."""
