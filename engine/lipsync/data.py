@@ -33,6 +33,7 @@ from engine.errors import AvdubError
 from engine.lipsync.config import CROP_SIZE, LipSyncConfig, language_id
 from engine.lipsync.masks import landmarks_inside, mouth_mask
 from engine.lipsync.mel import mel_windows
+from engine.lipsync.recentre import mouth_place, recentred_landmarks, recentred_reference
 
 MASK_MARGIN = 0.02  # crop fractions (≈ 5 px at 256) between any mouth landmark and the mask edge
 HIDDEN = 0.5  # value of hidden pixels in [0, 1] images (0 after the model's [-1, 1] mapping)
@@ -125,14 +126,7 @@ def to_tensor(image: np.ndarray, size: int) -> torch.Tensor:
 def frame_landmarks(source: WindowSource, frames: Sequence[int],
                     num_landmarks: int) -> tuple[torch.Tensor, torch.Tensor]:
     """The frames' jaw/mouth landmarks (M, K, 2) in crop fractions and which are known (M,)."""
-    lm = torch.zeros(len(frames), num_landmarks, 2)
-    valid = torch.zeros(len(frames), dtype=torch.bool)
-    for j, i in enumerate(frames):
-        points = source.landmarks(i)
-        if points is not None:
-            lm[j] = torch.as_tensor(np.asarray(points, dtype=np.float32) / CROP_SIZE)
-            valid[j] = True
-    return lm, valid
+    return recentred_landmarks([source.landmarks(i) for i in frames], num_landmarks)
 
 
 def resize_mask(mask: np.ndarray, size: int) -> torch.Tensor:
@@ -157,9 +151,13 @@ class WindowDataset(Dataset):
         self.source, self.config = source, config
         # Resized crops kept as uint8 (R² · 3 bytes a frame): worth it for short tracks on CPU.
         self._cache: dict[int, torch.Tensor] | None = {} if cache_images else None
+        # References as the model sees them (moved to the usual mouth place, engine.lipsync.recentre):
+        # few distinct frames, so always kept.
+        self._reference_cache: dict[int, tuple[torch.Tensor, np.ndarray | None]] = {}
         frames = frames if frames is not None else range(source.num_frames)
         if frames.start < 0 or frames.stop > source.num_frames:
             raise ValueError(f"frames {frames} outside the track's {source.num_frames} frames")
+        self.mouth_place = mouth_place(source, frames)  # None without landmarks
         t = config.window
         candidates = (list(range(frames.start, frames.stop - t + 1, stride)) if starts is None else
                       sorted(int(s) for s in starts if frames.start <= s and s + t <= frames.stop))
@@ -216,13 +214,24 @@ class WindowDataset(Dataset):
             self._cache[i] = (to_tensor(self.source.crop(i), self.config.resolution) * 255).round().to(torch.uint8)
         return self._cache[i].float() / 255.0
 
+    def reference(self, i: int) -> tuple[torch.Tensor, np.ndarray | None]:
+        """Frame i as a reference: (3, R, R) float32 in [0, 1] and its (13, 2) landmarks (template
+        px, or None), both moved to the track's usual mouth place."""
+        if i not in self._reference_cache:
+            crop, points = recentred_reference(self.source, i, self.mouth_place)
+            image = (to_tensor(crop, self.config.resolution) * 255).round().to(torch.uint8)
+            self._reference_cache[i] = image, points
+        image, points = self._reference_cache[i]
+        return image.float() / 255.0, points
+
     def __getitem__(self, k: int) -> dict[str, torch.Tensor]:
         cfg, src, r = self.config, self.source, self.config.resolution
         window = range(self.starts[k], self.starts[k] + cfg.window)
         refs = self.references_for(window)
         targets = torch.stack([self.image(i) for i in window])  # (T, 3, R, R)
         inputs = torch.where(self._mouth, torch.full_like(targets, HIDDEN), targets)  # rule 1
-        references = torch.stack([self.image(i) for i in refs])  # (N, 3, R, R)
+        picked = [self.reference(i) for i in refs]
+        references = torch.stack([image for image, _ in picked])  # (N, 3, R, R)
         references = torch.where(self._mouth, references, torch.full_like(references, HIDDEN))  # rule 4
         times = np.array([src.frame_time(i) for i in window])
         mel = mel_windows(src.audio, times, cfg.mel_bins, cfg.mel_frames)  # (T, F, L)
@@ -233,7 +242,7 @@ class WindowDataset(Dataset):
             silenced[:] = False
         masks = torch.stack([resize_mask(src.loss_mask(i), r) for i in window])  # (T, 1, R, R)
         landmarks, valid = frame_landmarks(src, window, cfg.num_landmarks)
-        ref_landmarks, ref_valid = frame_landmarks(src, refs, cfg.num_landmarks)
+        ref_landmarks, ref_valid = recentred_landmarks([points for _, points in picked], cfg.num_landmarks)
         if cfg.attention == "shape" and not bool(ref_valid.any()):
             raise AvdubError(f"no reference of the window at frame {window.start} has known landmarks: "
                              "this model's attention is keyed by the references' mouth shapes")

@@ -22,10 +22,11 @@ import torch
 import torch.nn.functional as F
 
 from engine.lipsync.config import CROP_SIZE, LipSyncConfig, language_id
-from engine.lipsync.data import WindowSource, frame_landmarks, resize_mask, to_tensor
+from engine.lipsync.data import WindowSource, resize_mask, to_tensor
 from engine.lipsync.masks import mouth_mask_tensor
 from engine.lipsync.mel import array_span, mel_windows
 from engine.lipsync.model import LipSyncModel, LipSyncOutput
+from engine.lipsync.recentre import mouth_place, recentred_landmarks, recentred_reference
 
 BUFFER_FRAMES = 10  # context frames generated and dropped on each side of a chunk
 
@@ -95,10 +96,13 @@ def generate_chunk(model: LipSyncModel, source: WindowSource, frames: range, ref
     r, radius = cfg.resolution, model.temporal.radius
     amp = device.type == "cuda"
     lang = torch.tensor([language_id(language if language is not None else source.language)], device=device)
-    refs_full = torch.stack([to_tensor(source.crop(i), CROP_SIZE) for i in references]).to(device)  # (N, 3, 256, 256)
+    # References moved to the track's usual mouth place, as in training (engine.lipsync.recentre).
+    place = mouth_place(source)
+    picked = [recentred_reference(source, i, place) for i in references]
+    refs_full = torch.stack([to_tensor(crop, CROP_SIZE) for crop, _ in picked]).to(device)  # (N, 3, 256, 256)
     refs = (refs_full if r == CROP_SIZE else
-            torch.stack([to_tensor(source.crop(i), r) for i in references]).to(device))[None]  # (1, N, 3, R, R)
-    ref_lm, ref_valid = frame_landmarks(source, references, cfg.num_landmarks)
+            torch.stack([to_tensor(crop, r) for crop, _ in picked]).to(device))[None]  # (1, N, 3, R, R)
+    ref_lm, ref_valid = recentred_landmarks([points for _, points in picked], cfg.num_landmarks)
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
         ref_feats = model.encode_references(refs, ref_lm[None].to(device), ref_valid[None].to(device))
     results: dict[int, np.ndarray] = {}

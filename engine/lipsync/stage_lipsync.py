@@ -31,7 +31,7 @@ from engine.fsutil import file_fingerprint
 from engine.lipsync.settings import choices, chunk_frames, record, remembered, settings_of
 from engine.pipeline import StageContext
 
-LIPSYNC_VERSION = 1  # bump when generation changes for the same inputs
+LIPSYNC_VERSION = 2  # bump when generation changes for the same inputs
 MEL_REACH_S = 0.15  # a frame hears 24 mel frames (240 ms) centred on it, plus the STFT window: < 150 ms each side
 
 

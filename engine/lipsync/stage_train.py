@@ -36,7 +36,7 @@ from engine.lipsync.settings import model_choices, record, settings_of
 from engine.pipeline import StageContext
 from engine.project.model import FaceTrack
 
-TRAIN_VERSION = 3  # bump when training changes for the same inputs
+TRAIN_VERSION = 4  # bump when training changes for the same inputs
 CHECKPOINT = "model.ckpt"
 MODELS = "lipsync-train"  # the cache folder of the fine-tuned models, one sub-folder per model key
 SPARE_MODELS = 1  # models not in use that pruning keeps (the most recently trained first)
