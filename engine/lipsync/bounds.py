@@ -26,9 +26,13 @@ shape:
 * ``oracle_nearest_train``: the training frame whose lips are nearest the true ones — the
   best that choosing among the training mouths can do;
 * with the model's references given (training frames, :mod:`engine.faces.references`):
-  ``oracle_nearest_reference``, the reference whose lips are nearest the true ones, and
-  ``ridge_nearest_reference``, the reference nearest the ridge prediction — what a renderer
-  that copies one attended reference's mouth can reach, handed the true shape or the audio's.
+  ``oracle_nearest_reference``, the reference whose lips are nearest the true ones;
+  ``ridge_nearest_reference``, the reference whose lip *shape* (centred, as the shape
+  attention compares them) is nearest the ridge prediction's, its lips where they lay; and
+  ``ridge_nearest_reference_recentred``, the same reference moved so that its mouth anchor
+  lies where the training frames usually have it at that opening (:mod:`engine.lipsync.recentre`,
+  as the model's references are) — what a renderer that copies one attended reference's mouth
+  reaches.
 
 Pure landmark arithmetic plus a few seconds of MLP training; no images are generated.
 """
@@ -124,6 +128,30 @@ def _nearest(candidates: np.ndarray, queries: np.ndarray) -> np.ndarray:
     return candidates[picks]
 
 
+def _nearest_shape(candidates: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """(n, 80) candidate and (h, 80) query lips → (h,) the candidate whose centred lips (the
+    shape alone, wherever it sits) are nearest each query's."""
+    def centred(flat: np.ndarray) -> np.ndarray:
+        pts = flat.reshape(len(flat), -1, 2)
+        return pts - pts.mean(1, keepdims=True)
+
+    c = centred(candidates)
+    return np.array([int(np.linalg.norm(c - q[None], axis=-1).mean(1).argmin()) for q in centred(queries)])
+
+
+def _recentred(candidates: np.ndarray, frames: np.ndarray) -> np.ndarray:
+    """(n, 80) lips moved as :mod:`engine.lipsync.recentre` moves references: each one's mouth
+    anchor onto where (F, 80) ``frames`` usually have it at that opening."""
+    from engine.lipsync.recentre import ANCHOR_POINTS, fit_place
+
+    rows = [list(M.LIP_INDICES).index(p) for p in ANCHOR_POINTS]
+    pts, all_pts = candidates.reshape(len(candidates), -1, 2), frames.reshape(len(frames), -1, 2)
+    place = fit_place(all_pts[:, rows].mean(1), _opening(frames))
+    anchors = pts[:, rows].mean(1)  # (n, 2)
+    targets = np.stack([place.at(o) for o in _opening(candidates)])  # (n, 2)
+    return (pts + (targets - anchors)[:, None]).reshape(len(candidates), -1)
+
+
 def _opening(flat_lips: np.ndarray) -> np.ndarray:
     """(n, 80) pose-normalised lips → (n,) inner-lip opening."""
     pts = flat_lips.reshape(len(flat_lips), -1, 2)
@@ -142,7 +170,7 @@ def lip_bounds(features_train: np.ndarray, train_mesh: np.ndarray, features_held
     lips = PoseLips(train_mesh, held_mesh)
     names = ["mean_shape", "ridge_audio", "knn_audio", "mlp_audio", "ridge_audio_visible", "oracle_opening",
              "oracle_pc1", "oracle_pc2", "oracle_nearest_train", "oracle_nearest_reference",
-             "ridge_nearest_reference"]
+             "ridge_nearest_reference", "ridge_nearest_reference_recentred"]
     out: dict[str, float | None] = dict.fromkeys(names)
     if not lips.enough:
         return out
@@ -175,7 +203,9 @@ def lip_bounds(features_train: np.ndarray, train_mesh: np.ndarray, features_held
     refs = [row[r] for r in references if r in row]  # references without a mesh cannot be placed
     if refs:
         out["oracle_nearest_reference"] = lips.lip_distance(_nearest(y[refs], truth))
-        out["ridge_nearest_reference"] = lips.lip_distance(_nearest(y[refs], ridge))
+        picks = _nearest_shape(y[refs], ridge)  # (h,) rows of refs
+        out["ridge_nearest_reference"] = lips.lip_distance(y[refs][picks])
+        out["ridge_nearest_reference_recentred"] = lips.lip_distance(_recentred(y[refs], y)[picks])
     return out
 
 

@@ -58,7 +58,19 @@ def test_a_few_references_bound_what_copying_one_of_them_reaches():
     few = lip_bounds(feats[:300], mesh[:300], feats[300:], mesh[300:], mlp=False, references=[3, 7, 50, 120, 200])
     assert few["oracle_nearest_reference"] > every["oracle_nearest_train"], few
     assert few["ridge_nearest_reference"] >= few["oracle_nearest_reference"], few
+    assert few["ridge_nearest_reference_recentred"] is not None
     assert lip_bounds(feats[:300], mesh[:300], feats[300:], mesh[300:], mlp=False)["oracle_nearest_reference"] is None
+
+
+def test_references_off_their_usual_place_are_moved_back():
+    feats, mesh = _clip(np.random.default_rng(9))
+    refs = [10, 40, 80, 120, 160, 200, 240, 280]
+    tilted = mesh.copy()
+    lips = np.array(LIP_INDICES)
+    tilted[np.ix_(refs[::2], lips, [1])] += 5.0  # these references' heads were tilted: lips lower
+    tilted[np.ix_(refs[1::2], lips, [1])] -= 5.0
+    b = lip_bounds(feats[:300], tilted[:300], feats[300:], tilted[300:], mlp=False, references=refs)
+    assert b["ridge_nearest_reference_recentred"] < 0.8 * b["ridge_nearest_reference"], b
 
 
 def test_too_few_meshed_frames_give_no_figures():
