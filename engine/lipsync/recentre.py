@@ -3,18 +3,18 @@
 The model copies the chosen reference's mouth pixels where they lie in the reference's own
 crop (the reference pixel skip), and chooses the reference by the *shape* of its mouth. Crops
 are aligned by the eyes and nose only, so a reference taken while the head was tilted a
-little further forward has its mouth a few pixels lower than usual, and the generated mouth
-inherits that. Over the training frames of the test clips the mouth's place (its corners and
-the upper lip's middle) spreads by 1.3–2.4 px around its mean, and choosing references by
-shape and pasting them where they lay put the generated lips 0.78–1.10 × the best baseline's
-landmark distance from the real ones; with every reference moved to the mean place, 0.73–0.88
-on three of four clips (docs/lipsync-eval.md).
+little further forward has its mouth a pixel or two lower than usual, and the generated mouth
+inherits that. In landmark space, picking references by shape and pasting them where they
+lay puts the lips 0.78–1.10 × the best baseline's distance from the real ones on four clips;
+moved to the usual place first, 0.73–0.93 (``benchmarks/lipsync_bounds.py``,
+docs/lipsync-eval.md).
 
-So each reference crop and its landmarks are translated so that its *mouth anchor* — the two
-mouth corners and the upper lip's middle, which the jaw's opening moves little — lies where
-the track's frames with as wide a mouth usually have it (:class:`MouthPlace`). Training and inference do the same, through
-:func:`mouth_place` and :func:`recentred_reference`. Only the references move (rule 4 holds:
-they still carry nothing but their own mouths).
+So each reference crop and its landmarks are translated, by whole pixels, so that its *mouth
+anchor* — the two mouth corners and the upper lip's middle, which the jaw's opening moves
+little — lies where the track's frames with as wide a mouth usually have it
+(:class:`MouthPlace`). Training and inference do the same, through :func:`mouth_place` and
+:func:`recentred_reference`. Only the references move (rule 4 holds: they still carry nothing
+but their own mouths).
 """
 
 from __future__ import annotations
