@@ -33,7 +33,7 @@ from engine.errors import AvdubError
 from engine.lipsync.config import CROP_SIZE, LipSyncConfig, language_id
 from engine.lipsync.masks import landmarks_inside, mouth_mask
 from engine.lipsync.mel import mel_windows
-from engine.lipsync.recentre import mouth_place, recentred_landmarks, recentred_reference
+from engine.lipsync.recentre import mouth_place, recentred_reference
 
 MASK_MARGIN = 0.02  # crop fractions (≈ 5 px at 256) between any mouth landmark and the mask edge
 HIDDEN = 0.5  # value of hidden pixels in [0, 1] images (0 after the model's [-1, 1] mapping)
@@ -126,7 +126,19 @@ def to_tensor(image: np.ndarray, size: int) -> torch.Tensor:
 def frame_landmarks(source: WindowSource, frames: Sequence[int],
                     num_landmarks: int) -> tuple[torch.Tensor, torch.Tensor]:
     """The frames' jaw/mouth landmarks (M, K, 2) in crop fractions and which are known (M,)."""
-    return recentred_landmarks([source.landmarks(i) for i in frames], num_landmarks)
+    return landmarks_tensor([source.landmarks(i) for i in frames], num_landmarks)
+
+
+def landmarks_tensor(points: Sequence[np.ndarray | None], num_landmarks: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Jaw/mouth landmarks (K, 2) in template px, None when unknown → (M, K, 2) in crop
+    fractions and which are known (M,)."""
+    lm = torch.zeros(len(points), num_landmarks, 2)
+    valid = torch.zeros(len(points), dtype=torch.bool)
+    for j, p in enumerate(points):
+        if p is not None:
+            lm[j] = torch.as_tensor(np.asarray(p, np.float32) / CROP_SIZE)
+            valid[j] = True
+    return lm, valid
 
 
 def resize_mask(mask: np.ndarray, size: int) -> torch.Tensor:
@@ -242,7 +254,7 @@ class WindowDataset(Dataset):
             silenced[:] = False
         masks = torch.stack([resize_mask(src.loss_mask(i), r) for i in window])  # (T, 1, R, R)
         landmarks, valid = frame_landmarks(src, window, cfg.num_landmarks)
-        ref_landmarks, ref_valid = recentred_landmarks([points for _, points in picked], cfg.num_landmarks)
+        ref_landmarks, ref_valid = landmarks_tensor([points for _, points in picked], cfg.num_landmarks)
         if cfg.attention == "shape" and not bool(ref_valid.any()):
             raise AvdubError(f"no reference of the window at frame {window.start} has known landmarks: "
                              "this model's attention is keyed by the references' mouth shapes")

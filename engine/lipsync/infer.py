@@ -22,11 +22,11 @@ import torch
 import torch.nn.functional as F
 
 from engine.lipsync.config import CROP_SIZE, LipSyncConfig, language_id
-from engine.lipsync.data import WindowSource, resize_mask, to_tensor
+from engine.lipsync.data import WindowSource, landmarks_tensor, resize_mask, to_tensor
 from engine.lipsync.masks import mouth_mask_tensor
 from engine.lipsync.mel import array_span, mel_windows
 from engine.lipsync.model import LipSyncModel, LipSyncOutput
-from engine.lipsync.recentre import mouth_place, recentred_landmarks, recentred_reference
+from engine.lipsync.recentre import mouth_place, recentred_reference
 
 BUFFER_FRAMES = 10  # context frames generated and dropped on each side of a chunk
 
@@ -102,7 +102,7 @@ def generate_chunk(model: LipSyncModel, source: WindowSource, frames: range, ref
     refs_full = torch.stack([to_tensor(crop, CROP_SIZE) for crop, _ in picked]).to(device)  # (N, 3, 256, 256)
     refs = (refs_full if r == CROP_SIZE else
             torch.stack([to_tensor(crop, r) for crop, _ in picked]).to(device))[None]  # (1, N, 3, R, R)
-    ref_lm, ref_valid = recentred_landmarks([points for _, points in picked], cfg.num_landmarks)
+    ref_lm, ref_valid = landmarks_tensor([points for _, points in picked], cfg.num_landmarks)
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
         ref_feats = model.encode_references(refs, ref_lm[None].to(device), ref_valid[None].to(device))
     results: dict[int, np.ndarray] = {}

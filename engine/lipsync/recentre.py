@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-import torch
 
 from engine.faces.template import MOUTH_JAW
 from engine.lipsync.config import CROP_SIZE
@@ -61,7 +60,7 @@ def mouth_place(source, frames: Sequence[int] | None = None) -> MouthPlace | Non
     """The track's :class:`MouthPlace` over ``frames`` of ``source`` (default: all) with known
     landmarks, from at most PLACE_SAMPLES of them (:func:`fit_place`); None when no frame has
     landmarks."""
-    from engine.lipsync.data import lip_opening
+    from engine.lipsync.data import lip_opening  # data imports this module: its helper at call time
 
     frames = range(source.num_frames) if frames is None else frames
     step = max(1, len(frames) // PLACE_SAMPLES)
@@ -85,7 +84,7 @@ def fit_place(anchors: np.ndarray, openings: np.ndarray) -> MouthPlace:
 def shift_for(points: np.ndarray | None, place: MouthPlace | None) -> np.ndarray:
     """(2,) px that move a frame's mouth anchor onto where ``place`` puts a mouth opened as far,
     at most MAX_SHIFT long; zero when either is unknown."""
-    from engine.lipsync.data import lip_opening
+    from engine.lipsync.data import lip_opening  # data imports this module: its helper at call time
 
     if points is None or place is None:
         return np.zeros(2)
@@ -110,15 +109,3 @@ def recentred_reference(source, i: int, place: MouthPlace | None) -> tuple[np.nd
     matrix = np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]], np.float32)
     moved = cv2.warpAffine(crop, matrix, (w, h), flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
     return moved, np.asarray(points, np.float32) + np.array([dx, dy], np.float32) / scale
-
-
-def recentred_landmarks(points: Sequence[np.ndarray | None], num_landmarks: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Moved reference landmarks (template px, None when unknown) → (N, K, 2) in crop fractions
-    and which are known (N,), as :func:`engine.lipsync.data.frame_landmarks` gives them."""
-    lm = torch.zeros(len(points), num_landmarks, 2)
-    valid = torch.zeros(len(points), dtype=torch.bool)
-    for j, p in enumerate(points):
-        if p is not None:
-            lm[j] = torch.as_tensor(np.asarray(p, np.float32) / CROP_SIZE)
-            valid[j] = True
-    return lm, valid
