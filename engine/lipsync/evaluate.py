@@ -124,7 +124,7 @@ def _motion_scores(lm: np.ndarray, real_lm: np.ndarray) -> dict[str, float | Non
             "faces_found": float(np.mean(~np.isnan(opening)))}
 
 
-@dataclass
+@dataclass(frozen=True)
 class PreparedClip:
     """A clip cut into aligned crops and split, with the training frames' mesh: what the harness
     (and :mod:`benchmarks.lipsync_bounds`) train on and judge."""
