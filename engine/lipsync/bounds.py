@@ -120,23 +120,16 @@ def _mlp(x: np.ndarray, y: np.ndarray, x_held: np.ndarray, seed: int = 0) -> np.
         return net(torch.tensor(z_held, dtype=torch.float32)).numpy().astype(np.float64) * y_sd + y_mu
 
 
-def _nearest(candidates: np.ndarray, queries: np.ndarray) -> np.ndarray:
-    """(n, 80) candidate and (h, 80) query lips → (h, 80): for each query the candidate with the
-    smallest mean point distance."""
-    pts = candidates.reshape(len(candidates), -1, 2)
-    picks = [int(np.linalg.norm(pts - q.reshape(1, -1, 2), axis=-1).mean(1).argmin()) for q in queries]
-    return candidates[picks]
-
-
-def _nearest_shape(candidates: np.ndarray, queries: np.ndarray) -> np.ndarray:
-    """(n, 80) candidate and (h, 80) query lips → (h,) the candidate whose centred lips (the
-    shape alone, wherever it sits) are nearest each query's."""
-    def centred(flat: np.ndarray) -> np.ndarray:
+def _nearest(candidates: np.ndarray, queries: np.ndarray, shape_only: bool = False) -> np.ndarray:
+    """(n, 80) candidate and (h, 80) query lips → (h,) for each query the candidate with the
+    smallest mean point distance; ``shape_only`` compares the centred lips (the shape alone,
+    wherever it sits), as the shape attention does."""
+    def points(flat: np.ndarray) -> np.ndarray:
         pts = flat.reshape(len(flat), -1, 2)
-        return pts - pts.mean(1, keepdims=True)
+        return pts - pts.mean(1, keepdims=True) if shape_only else pts
 
-    c = centred(candidates)
-    return np.array([int(np.linalg.norm(c - q[None], axis=-1).mean(1).argmin()) for q in centred(queries)])
+    c = points(candidates)
+    return np.array([int(np.linalg.norm(c - q[None], axis=-1).mean(1).argmin()) for q in points(queries)])
 
 
 def _recentred(candidates: np.ndarray, frames: np.ndarray) -> np.ndarray:
@@ -198,12 +191,12 @@ def lip_bounds(features_train: np.ndarray, train_mesh: np.ndarray, features_held
     _, _, vt = np.linalg.svd(y - mean, full_matrices=False)
     for k in (1, 2):
         out[f"oracle_pc{k}"] = lips.lip_distance(mean + (truth - mean) @ vt[:k].T @ vt[:k])
-    out["oracle_nearest_train"] = lips.lip_distance(_nearest(y, truth))
+    out["oracle_nearest_train"] = lips.lip_distance(y[_nearest(y, truth)])
     row = {frame: k for k, frame in enumerate(lips.train_rows)}
     refs = [row[r] for r in references if r in row]  # references without a mesh cannot be placed
     if refs:
-        out["oracle_nearest_reference"] = lips.lip_distance(_nearest(y[refs], truth))
-        picks = _nearest_shape(y[refs], ridge)  # (h,) rows of refs
+        out["oracle_nearest_reference"] = lips.lip_distance(y[refs][_nearest(y[refs], truth)])
+        picks = _nearest(y[refs], ridge, shape_only=True)  # (h,) rows of refs
         out["ridge_nearest_reference"] = lips.lip_distance(y[refs][picks])
         out["ridge_nearest_reference_recentred"] = lips.lip_distance(_recentred(y[refs], y)[picks])
     return out

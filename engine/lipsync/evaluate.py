@@ -213,6 +213,7 @@ def _evaluate(settings: EvalSettings, clip: PreparedClip, log: Log) -> dict:
     from engine.lipsync.eval_strip import write_strip
     from engine.lipsync.infer import WithAudio, generate_chunk
     from engine.lipsync.mel import SAMPLE_RATE
+    from engine.lipsync.recentre import mouth_place
     from engine.lipsync.train import Trainer, TrainSettings
 
     cfg, source, held, train_end, box, lms, train_lm = (clip.cfg, clip.source, clip.held, clip.train_end, clip.box,
@@ -262,9 +263,10 @@ def _evaluate(settings: EvalSettings, clip: PreparedClip, log: Log) -> dict:
 
     # ---- generation ----------------------------------------------------------------------
     refs = source.reference_indices(held)
+    place = mouth_place(source)  # once for the four generations below
 
     def generate(src) -> np.ndarray:
-        frames = generate_chunk(model, src, held, refs, batch_size=settings.batch_size)
+        frames = generate_chunk(model, src, held, refs, batch_size=settings.batch_size, place=place)
         return np.stack([frames[i] for i in held])  # (H, 256, 256, 3)
 
     t0 = time.monotonic()

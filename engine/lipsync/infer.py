@@ -26,7 +26,7 @@ from engine.lipsync.data import WindowSource, landmarks_tensor, resize_mask, to_
 from engine.lipsync.masks import mouth_mask_tensor
 from engine.lipsync.mel import array_span, mel_windows
 from engine.lipsync.model import LipSyncModel, LipSyncOutput
-from engine.lipsync.recentre import mouth_place, recentred_reference
+from engine.lipsync.recentre import MouthPlace, mouth_place, recentred_reference
 
 BUFFER_FRAMES = 10  # context frames generated and dropped on each side of a chunk
 
@@ -83,8 +83,12 @@ def _full_size(out: LipSyncOutput, references: torch.Tensor, config: LipSyncConf
 @torch.no_grad()
 def generate_chunk(model: LipSyncModel, source: WindowSource, frames: range, references: Sequence[int],
                    language: str | None = None, buffer: int = BUFFER_FRAMES, batch_size: int = 16,
-                   device: torch.device | str | None = None) -> dict[int, np.ndarray]:
-    """Mouth crops for ``frames`` of ``source`` driven by ``source``'s audio: {frame: (256, 256, 3) uint8}."""
+                   device: torch.device | str | None = None, place: MouthPlace | None = None) -> dict[int, np.ndarray]:
+    """Mouth crops for ``frames`` of ``source`` driven by ``source``'s audio: {frame: (256, 256, 3) uint8}.
+
+    ``place``: where the references' mouths are moved to (:mod:`engine.lipsync.recentre`); None
+    finds it from the source's landmarks. A caller generating many chunks of one track passes it
+    once found, since finding it reads up to 2000 frames' landmarks."""
     cfg = model.config
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model.eval()
@@ -97,7 +101,7 @@ def generate_chunk(model: LipSyncModel, source: WindowSource, frames: range, ref
     amp = device.type == "cuda"
     lang = torch.tensor([language_id(language if language is not None else source.language)], device=device)
     # References moved to the track's usual mouth place, as in training (engine.lipsync.recentre).
-    place = mouth_place(source)
+    place = place if place is not None else mouth_place(source)
     picked = [recentred_reference(source, i, place) for i in references]
     refs_full = torch.stack([to_tensor(crop, CROP_SIZE) for crop, _ in picked]).to(device)  # (N, 3, 256, 256)
     refs = (refs_full if r == CROP_SIZE else

@@ -89,6 +89,7 @@ def generate(ctx: StageContext, span: tuple[float, float] | None = None) -> dict
     from engine.lipsync.checkpoint import load_generator
     from engine.lipsync.crop_files import write_crops
     from engine.lipsync.infer import generate_chunk
+    from engine.lipsync.recentre import MouthPlace, mouth_place
     from engine.lipsync.track_source import cached_audio, open_track_source
     from engine.lipsync.stage_train import NO_FACE, content_hash, require_track_stage, skip_reason
 
@@ -125,11 +126,13 @@ def generate(ctx: StageContext, span: tuple[float, float] | None = None) -> dict
     index: dict[str, list[dict[str, Any]]] = {tid: [] for tid in rendered_track_ids(ctx)}
     counts = {"generated": 0, "reused": 0, "kept": 0}
     sources: dict[str, Any] = {}
+    places: dict[str, MouthPlace | None] = {}  # where each track's references are moved to, found once
     for k, (tid, chunk) in enumerate(plan):
         ctx.report(k, len(plan), f"mouths for {tid} frames {chunk.start}–{chunk.end - 1}{note}")
         if tid not in sources:
             sources[tid] = open_track_source(ctx.folder, ctx.project, ctx.cache, tracks[tid], cfg.resolution,
                                              cfg.window, cfg.num_references, samples, s.cache_frames)
+            places[tid] = mouth_place(sources[tid])
         src = sources[tid]
         first = tracks[tid].start_frame
         if span is not None and not _overlaps(src, chunk, first, span):
@@ -147,10 +150,10 @@ def generate(ctx: StageContext, span: tuple[float, float] | None = None) -> dict
                "language": language, "version": LIPSYNC_VERSION}
         made = []
 
-        def compute(tmp: Path, src=src, rows=rows, model_rows=model_rows, refs=refs) -> None:
+        def compute(tmp: Path, src=src, rows=rows, model_rows=model_rows, refs=refs, place=places[tid]) -> None:
             src.load(model_rows)
             crops = generate_chunk(model, src, rows, refs, language=language,
-                                   buffer=BUFFER_FRAMES, batch_size=s.batch_frames, device=s.device)
+                                   buffer=BUFFER_FRAMES, batch_size=s.batch_frames, device=s.device, place=place)
             write_crops(tmp, (crops[r] for r in rows))  # n JPEG frames of 256²
             made.append(True)
 
