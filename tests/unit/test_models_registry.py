@@ -32,6 +32,13 @@ class RangeHandler(http.server.BaseHTTPRequestHandler):
         header = self.headers.get("Range")
         if header and header.startswith("bytes="):
             start = int(header[6:].split("-")[0])
+            if start >= len(PAYLOAD):  # nothing past the asked start: 416, as real servers answer
+                self.send_response(416)
+                self.send_header("Content-Range", f"bytes */{len(PAYLOAD)}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                type(self).sent.append((start, 0))
+                return
             self.send_response(206)
             self.send_header("Content-Range", f"bytes {start}-{len(PAYLOAD) - 1}/{len(PAYLOAD)}")
         else:
@@ -83,9 +90,41 @@ def test_cancelled_download_keeps_its_part_for_later(tmp_path: Path, server: str
 
 
 def test_checksum_mismatch_is_refused_and_removed(tmp_path: Path, server: str) -> None:
-    with pytest.raises(ModelVerifyError, match="sha256"):
+    with pytest.raises(ModelVerifyError, match="sha256") as err:
         download_file(f"{server}/model.bin", tmp_path / "model.bin", "0" * 64)
+    assert "removed" in str(err.value)
     assert not (tmp_path / "model.bin").exists() and not (tmp_path / "model.bin.part").exists()
+
+
+@pytest.mark.parametrize("sha", [None, ""])
+def test_download_without_a_sha256_is_refused_before_any_byte(tmp_path: Path, server: str, sha: str | None) -> None:
+    with pytest.raises(ModelVerifyError, match="no pinned sha256"):
+        download_file(f"{server}/model.bin", tmp_path / "model.bin", sha)
+    assert RangeHandler.sent == [] and list(tmp_path.iterdir()) == []
+
+
+def test_416_with_a_complete_part_installs_it_without_sending_bytes(tmp_path: Path, server: str) -> None:
+    (tmp_path / "model.bin.part").write_bytes(PAYLOAD)
+    download_file(f"{server}/model.bin", tmp_path / "model.bin", PAYLOAD_SHA)
+    assert (tmp_path / "model.bin").read_bytes() == PAYLOAD and not (tmp_path / "model.bin.part").exists()
+    assert RangeHandler.sent == [(len(PAYLOAD), 0)]
+
+
+@pytest.mark.parametrize("garbage", [b"x" * len(PAYLOAD), b"y" * (len(PAYLOAD) + 5000)])
+def test_416_with_a_garbage_part_drops_it_and_starts_over(tmp_path: Path, server: str, garbage: bytes) -> None:
+    (tmp_path / "model.bin.part").write_bytes(garbage)
+    download_file(f"{server}/model.bin", tmp_path / "model.bin", PAYLOAD_SHA)
+    assert (tmp_path / "model.bin").read_bytes() == PAYLOAD and not (tmp_path / "model.bin.part").exists()
+    assert RangeHandler.sent == [(len(garbage), 0), (0, len(PAYLOAD))]
+
+
+def test_garbage_part_that_the_server_resumes_is_removed_when_the_hash_fails(tmp_path: Path, server: str) -> None:
+    (tmp_path / "model.bin.part").write_bytes(b"z" * 1000)
+    with pytest.raises(ModelVerifyError, match="removed"):
+        download_file(f"{server}/model.bin", tmp_path / "model.bin", PAYLOAD_SHA)
+    assert list(tmp_path.iterdir()) == []
+    download_file(f"{server}/model.bin", tmp_path / "model.bin", PAYLOAD_SHA)  # the next try starts clean
+    assert (tmp_path / "model.bin").read_bytes() == PAYLOAD
 
 
 def _spec(url: str | None = None, sha: str = PAYLOAD_SHA) -> ModelSpec:
