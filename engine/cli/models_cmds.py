@@ -1,4 +1,4 @@
-"""`avdub models list|verify|install`: what models exist, which are installed, and installing them."""
+"""`avdub models list|verify|install`: what models exist, their licences, which are installed, and installing them."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ import json
 
 from engine.cli.progress import TerminalProgress, cancel_on_interrupt
 from engine.errors import AvdubError
+from engine.models.joining import part_packages
 from engine.models.registry import ModelRegistry
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("models", help="list, verify and install models")
     msub = p.add_subparsers(dest="models_command", required=True, metavar="ACTION")
-    q = msub.add_parser("list", help="every known model and where it was found")
+    q = msub.add_parser("list", help="every known model, its licence and where it was found")
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_list)
     q = msub.add_parser("verify", help="check installed models against their sha256")
@@ -30,16 +31,24 @@ def cmd_list(args: argparse.Namespace) -> int:
     rows = []
     for spec in registry.specs.values():
         found = registry.find(spec.id)
+        if found is not None:
+            location: str | None = found.source
+        elif registry.joinable(spec.id):
+            location = (f"parts in {', '.join(part_packages(spec.files))}; joined into "
+                        f"{registry.user_dir / spec.id} on first use")
+        else:
+            location = None
         rows.append({"id": spec.id, "title": spec.title, "purpose": spec.purpose, "license": spec.license,
-                     "installed": found is not None, "location": None if found is None else found.source,
-                     "install": spec.install_hint})
+                     "non_commercial": spec.non_commercial, "installed": location is not None,
+                     "location": location, "install": spec.install_hint})
     if args.json:
         print(json.dumps(rows, indent=1))
         return 0
     width = max(len(r["id"]) for r in rows)
     for r in rows:
         where = r["location"] if r["installed"] else f"missing — {r['install']}"
-        print(f"{r['id']:<{width}}  {r['title']}\n{'':<{width}}  {where}")
+        terms = f"licence: {r['license']}" + ("  [NOT for commercial use]" if r["non_commercial"] else "")
+        print(f"{r['id']:<{width}}  {r['title']}\n{'':<{width}}  {terms}\n{'':<{width}}  {where}")
     return 0
 
 

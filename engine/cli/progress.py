@@ -40,6 +40,7 @@ class TerminalProgress:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+        self._stage = None  # the next event, even of the same stage, opens a new bar
 
 
 @contextmanager
