@@ -143,6 +143,13 @@ def test_registry_install_then_locate_then_verify(tmp_path: Path, server: str) -
     assert registry.verify("toy") and "sha256 mismatch" in registry.verify("toy")[0]
 
 
+def test_registry_refuses_to_install_an_unpinned_download(tmp_path: Path, server: str) -> None:
+    registry = ModelRegistry([_spec(f"{server}/model.bin", sha="")], [(tmp_path / "user", "user")], tmp_path / "user")
+    with pytest.raises(ModelVerifyError, match="no pinned sha256 for model.bin"):
+        registry.install("toy")
+    assert RangeHandler.sent == [] and not (tmp_path / "user").exists()
+
+
 def test_search_order_and_environment(tmp_path: Path) -> None:
     first, second = tmp_path / "a", tmp_path / "b"
     for d in (first, second / "models" / "toy"):
