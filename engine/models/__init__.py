@@ -2,6 +2,7 @@
 
 from engine.models.catalog import CATALOG
 from engine.models.download import download_file
-from engine.models.registry import ModelFile, ModelLocation, ModelRegistry, ModelSpec
+from engine.models.registry import ModelLocation, ModelRegistry
+from engine.models.spec import ModelFile, ModelSpec
 
 __all__ = ["CATALOG", "download_file", "ModelFile", "ModelLocation", "ModelRegistry", "ModelSpec"]

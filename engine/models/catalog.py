@@ -6,7 +6,7 @@ package; file models are found on the search path or downloaded from their offic
 
 from __future__ import annotations
 
-from engine.models.registry import ModelFile, ModelSpec
+from engine.models.spec import ModelFile, ModelSpec
 from engine.models.speech_catalog import SPEECH_MODELS
 
 FACE_LANDMARKER = ModelSpec(

