@@ -38,7 +38,7 @@ from engine.pipeline import ContextFactory, Stage, plan, run_stages  # noqa: E40
 from engine.project.model import VoiceSettings  # noqa: E402
 from engine.project.store import create_project, load_project  # noqa: E402
 from engine.speech import DUB_SAMPLE_RATE  # noqa: E402
-from engine.speech.settings import section  # noqa: E402
+from engine.stages.speech_settings import section  # noqa: E402
 from engine.speech.metrics import cer  # noqa: E402
 
 SHARED = Path(os.environ.get("AVDUB_SHARED") or Path(__file__).resolve().parents[2] / "shared")

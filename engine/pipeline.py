@@ -1,9 +1,10 @@
 """The pipeline: stages in order, what each depends on, and running them over a project.
 
-Each stage is a module exposing ``inputs(ctx) -> Mapping`` (what its output depends on; its
-hash decides whether the stage is up to date) and ``run(ctx) -> None`` (does the work, using
-``ctx.cache`` per unit so that a change in one segment recomputes only that segment).
-Stage modules are imported lazily, so `avdub info` does not pay for torch or mediapipe.
+Each stage is a module of :mod:`engine.stages` exposing ``inputs(ctx) -> Mapping`` (what its
+output depends on; its hash decides whether the stage is up to date) and ``run(ctx) -> None``
+(does the work, using ``ctx.cache`` per unit so that a change in one segment recomputes only
+that segment). Stage modules are cheap to import (torch and mediapipe load inside their
+functions), so `avdub info` does not pay for them.
 A stage without a module is *not built yet*: running it is an error, never a silent success.
 After each stage the project is saved atomically, so a killed run resumes where it stopped.
 """
@@ -11,12 +12,9 @@ After each stage the project is saved atomically, so a killed run resumes where 
 from __future__ import annotations
 
 import enum
-import importlib
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
 
 from engine.errors import AvdubError, StageNotBuiltError
 from engine.jobs.cache import StageCache, hash_inputs
@@ -24,6 +22,11 @@ from engine.jobs.events import CancelToken, ProgressSink, StageReporter, ignore_
 from engine.models.registry import ModelRegistry
 from engine.project.model import Project, StageRecord
 from engine.project.store import ProjectFolder, save_project, utc_now
+from engine.stages import export, fit, lipsync, render, speak, track, train, transcribe, translate
+from engine.stages.context import RunOptions, StageContext
+
+__all__ = ["STAGES", "ContextFactory", "RunOptions", "Stage", "StageSpec", "StageStatus", "plan", "run_stages",
+           "spec_for", "stage_module", "stage_status"]
 
 
 class Stage(enum.Enum):
@@ -43,19 +46,19 @@ class StageSpec:
     stage: Stage
     title: str
     depends_on: tuple[Stage, ...]
-    module: str | None  # None: not built yet
+    module: ModuleType | None  # None: not built yet
 
 
 STAGES: tuple[StageSpec, ...] = (
-    StageSpec(Stage.TRANSCRIBE, "Transcribe the presenter", (), "engine.speech.stage_transcribe"),
-    StageSpec(Stage.TRANSLATE, "Translate each segment", (Stage.TRANSCRIBE,), "engine.speech.stage_translate"),
-    StageSpec(Stage.SPEAK, "Synthesize the translation", (Stage.TRANSLATE,), "engine.speech.stage_speak"),
-    StageSpec(Stage.FIT, "Fit takes into the timeline", (Stage.SPEAK,), "engine.speech.stage_fit"),
-    StageSpec(Stage.TRACK, "Track the presenter's face", (), "engine.faces.stage_track"),
-    StageSpec(Stage.TRAIN, "Fine-tune lip-sync on the presenter", (Stage.TRACK,), "engine.lipsync.stage_train"),
-    StageSpec(Stage.LIPSYNC, "Generate mouths for the dub", (Stage.TRAIN, Stage.FIT), "engine.lipsync.stage_lipsync"),
-    StageSpec(Stage.RENDER, "Render the dubbed video", (Stage.TRACK,), "engine.faces.stage_render"),
-    StageSpec(Stage.EXPORT, "Export video and subtitles", (Stage.RENDER,), "engine.export.stage_export"),
+    StageSpec(Stage.TRANSCRIBE, "Transcribe the presenter", (), transcribe),
+    StageSpec(Stage.TRANSLATE, "Translate each segment", (Stage.TRANSCRIBE,), translate),
+    StageSpec(Stage.SPEAK, "Synthesize the translation", (Stage.TRANSLATE,), speak),
+    StageSpec(Stage.FIT, "Fit takes into the timeline", (Stage.SPEAK,), fit),
+    StageSpec(Stage.TRACK, "Track the presenter's face", (), track),
+    StageSpec(Stage.TRAIN, "Fine-tune lip-sync on the presenter", (Stage.TRACK,), train),
+    StageSpec(Stage.LIPSYNC, "Generate mouths for the dub", (Stage.TRAIN, Stage.FIT), lipsync),
+    StageSpec(Stage.RENDER, "Render the dubbed video", (Stage.TRACK,), render),
+    StageSpec(Stage.EXPORT, "Export video and subtitles", (Stage.RENDER,), export),
 )
 
 
@@ -66,35 +69,16 @@ class StageStatus(enum.Enum):
     STALE = "stale"  # ran, but its inputs changed since
 
 
-@dataclass(frozen=True)
-class RunOptions:
-    """Settings of one run, from the CLI or the studio; stages read what they need."""
-
-    device: str = "auto"  # "auto", "cpu" or "cuda"
-    threads: int | None = None  # torch intra-op threads; None: a measured default
-    force: bool = False  # rerun stages even when up to date
-    extra: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class StageContext:
-    folder: ProjectFolder
-    project: Project
-    cache: StageCache
-    registry: ModelRegistry
-    report: StageReporter
-    options: RunOptions
-
-
 def spec_for(stage: Stage | str) -> StageSpec:
     stage = Stage(stage)
     return next(s for s in STAGES if s.stage is stage)
 
 
-def load_stage_module(spec: StageSpec) -> ModuleType:
+def stage_module(spec: StageSpec) -> ModuleType:
+    """The stage's module, or StageNotBuiltError naming the stage when this build lacks it."""
     if spec.module is None:
         raise StageNotBuiltError(f"stage '{spec.stage.value}' ({spec.title.lower()}) is not built yet in this version of avdub")
-    return importlib.import_module(spec.module)
+    return spec.module
 
 
 def stage_status(ctx_factory: "ContextFactory", spec: StageSpec) -> StageStatus:
@@ -104,7 +88,7 @@ def stage_status(ctx_factory: "ContextFactory", spec: StageSpec) -> StageStatus:
     if record is None:
         return StageStatus.NOT_RUN
     try:
-        current = hash_inputs(load_stage_module(spec).inputs(ctx_factory.make(spec)))
+        current = hash_inputs(stage_module(spec).inputs(ctx_factory.make(spec)))
     except AvdubError:
         return StageStatus.STALE
     return StageStatus.DONE if current == record.input_hash else StageStatus.STALE
@@ -145,10 +129,10 @@ def plan(until: Stage | None = None, only: Stage | None = None) -> list[StageSpe
 def run_stages(factory: ContextFactory, stages: list[StageSpec]) -> list[tuple[Stage, str]]:
     """Run ``stages`` in order; returns (stage, "ran"/"up to date") pairs. Saves after each."""
     for spec in stages:  # fail before doing anything if part of the plan does not exist yet
-        load_stage_module(spec)
+        stage_module(spec)
     outcome = []
     for spec in stages:
-        module = load_stage_module(spec)
+        module = stage_module(spec)
         ctx = factory.make(spec)
         input_hash = hash_inputs(module.inputs(ctx))
         record = factory.project.stages.get(spec.stage.value)

@@ -24,7 +24,7 @@ from pathlib import Path
 from engine.errors import StageNotBuiltError
 from engine.jobs.events import CancelToken, ProgressSink, ignore_progress
 from engine.models.registry import ModelRegistry
-from engine.pipeline import ContextFactory, RunOptions, Stage, load_stage_module, spec_for
+from engine.pipeline import ContextFactory, RunOptions, Stage, spec_for, stage_module
 from engine.project.model import Project, Segment
 from engine.project.store import ProjectFolder
 
@@ -51,7 +51,7 @@ SegmentHook = Callable[..., None]
 
 def segment_hook(step: RegenerateStep) -> SegmentHook:
     """The stage's per-segment function, or StageNotBuiltError naming what is missing."""
-    module = load_stage_module(spec_for(step.stage))  # raises StageNotBuiltError when unbuilt
+    module = stage_module(spec_for(step.stage))  # raises StageNotBuiltError when unbuilt
     hook = getattr(module, step.hook, None)
     if hook is None:
         raise StageNotBuiltError(

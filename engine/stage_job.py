@@ -13,7 +13,7 @@ from typing import Any
 
 from engine.jobs.events import CancelToken, ProgressSink, ignore_progress
 from engine.models.registry import ModelRegistry
-from engine.pipeline import ContextFactory, RunOptions, Stage, load_stage_module, plan, run_stages
+from engine.pipeline import ContextFactory, RunOptions, Stage, plan, run_stages, stage_module
 from engine.project.model import Project
 from engine.project.store import ProjectFolder, save_project
 
@@ -31,7 +31,7 @@ def run_stage_job(root: str, project: Project, stage: str, with_dependencies: bo
     factory = ContextFactory(folder, project, ModelRegistry.from_environment(), RunOptions(force=force, extra=dict(extra or {})),
                              progress, cancel)
     for spec in stages:  # refuse before writing anything when a stage is not built
-        load_stage_module(spec)
+        stage_module(spec)
     save_project(folder, project)
     run_stages(factory, stages)
     return project

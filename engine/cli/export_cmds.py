@@ -48,8 +48,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         written.append(str(args.video))
     if args.stems:
         from engine.export.stems import write_stems
+        from engine.stages.dub_audio import require_dub_track
 
-        stems = write_stems(folder, project, args.stems, Path(project.source.path).stem)
+        stems = write_stems(folder, project, require_dub_track(folder, project), args.stems,
+                            Path(project.source.path).stem)
         written += [str(stems.original), str(stems.dub), str(stems.mix)]
     if args.archive:
         from engine.export.archive import write_archive

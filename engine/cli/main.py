@@ -7,23 +7,15 @@ without a traceback; Ctrl-C cancels the running job cleanly (exit 130).
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 
 from engine import __version__
+from engine.cli import eval_cmds, export_cmds, faces_cmds, lipsync_cmds, models_cmds, project_cmds, speech_cmds
 from engine.errors import AvdubError
 
 # Each module adds its sub-commands through ``register(subparsers)``.
-COMMAND_MODULES = (
-    "engine.cli.project_cmds",
-    "engine.cli.models_cmds",
-    "engine.cli.export_cmds",
-    "engine.cli.speech_cmds",
-    "engine.cli.faces_cmds",
-    "engine.cli.lipsync_cmds",
-    "engine.cli.eval_cmds",
-)
+COMMAND_MODULES = (project_cmds, models_cmds, export_cmds, speech_cmds, faces_cmds, lipsync_cmds, eval_cmds)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,8 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"avdub {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    for module in COMMAND_MODULES:
+        module.register(sub)
     return parser
 
 

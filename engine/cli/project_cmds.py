@@ -195,10 +195,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_dub(args: argparse.Namespace) -> int:
-    from engine.pipeline import load_stage_module
+    from engine.pipeline import stage_module
 
     for spec in plan():  # refuse before creating anything if a stage is missing
-        load_stage_module(spec)
+        stage_module(spec)
     root = args.project if args.project is not None else Path.cwd() / f"{args.video.stem}.avdub"
     folder = ProjectFolder(root) if (root / "project.json").exists() else make_project(
         args.video, args.to, args.source_lang, root)

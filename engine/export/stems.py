@@ -25,18 +25,15 @@ class Stems:
     mix: Path
 
 
-def write_stems(folder: ProjectFolder, project: Project, out_dir: Path, stem: str) -> Stems:
-    """Write ``STEM.original.wav``, ``STEM.dub.wav`` and ``STEM.mix.wav`` into ``out_dir``."""
+def write_stems(folder: ProjectFolder, project: Project, dub_path: Path, out_dir: Path, stem: str) -> Stems:
+    """Write ``STEM.original.wav``, ``STEM.dub.wav`` and ``STEM.mix.wav`` into ``out_dir``.
+
+    ``dub_path`` is the project's assembled dub track, at ``DUB_SAMPLE_RATE``."""
     import soundfile as sf
 
     from engine.speech import DUB_SAMPLE_RATE
     from engine.speech.dubstream import BLOCK_SECONDS, BlockReader, duck_gain, mix_block
 
-    if not project.dub_track:
-        raise ProjectError("the project has no dub track yet; run: avdub run PROJECT --until fit")
-    dub_path = folder.resolve(project.dub_track)
-    if not dub_path.is_file():
-        raise ProjectError(f"the dub track {dub_path} is missing; run the fit stage again")
     info = sf.info(str(dub_path))
     sr, n_total = info.samplerate, int(info.frames)
     if sr != DUB_SAMPLE_RATE:

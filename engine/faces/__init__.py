@@ -5,5 +5,5 @@ gaps, cuts, smoothing), ``tracking`` (the whole-video pass), ``template`` / ``al
 (similarity to the fixed template from eye and nose points only), ``masks``, ``chunks``,
 ``references``, ``speaking`` (which face talks), ``store`` (per-frame data on disk and the
 crop iterator lip-sync trains on), ``render`` (blend-back + encode), ``quality`` (face PSNR), ``export`` (PNG
-inspection), and the pipeline stages ``stage_track`` / ``stage_render``.
+inspection). The pipeline stages ``track`` / ``render`` live in :mod:`engine.stages`.
 """

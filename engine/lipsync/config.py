@@ -21,6 +21,8 @@ from engine.languages import LANGUAGE_NAMES
 
 CROP_SIZE = 256  # px: the aligned template crop the face pipeline produces and pastes back
 NUM_LANDMARKS = 13  # jaw + mouth landmarks regressed by the landmark head (§3.1.5)
+# Track frames a training run caches (on disk, memory-mapped): ≈ 2 min at 25 fps.
+DEFAULT_CACHE_FRAMES = 3000
 
 # Language ids: 0 is "unknown", then the languages avdub knows, in a fixed (sorted) order so
 # that ids stay stable across versions as long as languages are only appended.

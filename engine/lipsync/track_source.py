@@ -38,9 +38,9 @@ from engine.faces.store import TrackData, load_track
 from engine.faces.template import CROP_SIZE, MOUTH_JAW
 from engine.fsutil import file_fingerprint
 from engine.jobs.cache import StageCache
+from engine.lipsync.config import DEFAULT_CACHE_FRAMES
 from engine.lipsync.data import with_rest_reference
 from engine.lipsync.mel import SAMPLE_RATE, array_span, window_bounds
-from engine.lipsync.settings import DEFAULT_CACHE_FRAMES
 from engine.media import frame_times, iter_frames, probe
 from engine.project.model import FaceTrack, Project
 from engine.project.store import ProjectFolder

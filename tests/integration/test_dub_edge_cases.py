@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.lipsync.stage_train import NO_FACE, NO_SPEECH
+from engine.stages.train import NO_FACE, NO_SPEECH
 from engine.media import probe
 from engine.project.store import load_project
 from tests.conftest import REPO, media_file

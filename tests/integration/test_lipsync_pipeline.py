@@ -187,7 +187,7 @@ def test_lipsync_render_and_incremental_chunks(trained):
         assert len(crops) == c["end"] - c["start"] and crops[0].shape == (256, 256, 3)
 
     # the provider pastes generated crops: only inside the render mask, exactly nothing elsewhere
-    from engine.lipsync.provider import crop_provider
+    from engine.stages.lipsync_crops import crop_provider
 
     ctx = factory(folder, proj).make(spec_for(Stage.RENDER))
     provider = crop_provider(ctx)
@@ -246,7 +246,7 @@ def test_lipsync_render_and_incremental_chunks(trained):
         {"frames": 135, "pieces": 7, "encoded": 3}
 
     # the per-segment hook refreshes only the chunks overlapping that segment
-    from engine.lipsync.stage_lipsync import lipsync_segment
+    from engine.stages.lipsync import lipsync_segment
 
     changed_audio[span] *= -1
     _dub(folder, proj, changed_audio, "dub3.wav")

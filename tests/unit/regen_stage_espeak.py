@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.pipeline import StageContext
+from engine.stages.context import StageContext
 from tests.gui.espeak_jobs import make_take
 
 

@@ -104,7 +104,7 @@ def test_init_from_a_base_checkpoint_starts_at_step_zero(tmp_path):
 def test_prune_models_keeps_the_one_in_use_and_the_newest_other(tmp_path):
     import os
 
-    from engine.lipsync.stage_train import CHECKPOINT, prune_models
+    from engine.stages.train import CHECKPOINT, prune_models
 
     models = tmp_path / "lipsync-train"
     for age, name in enumerate(["new", "current", "old", "older"]):

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
-from engine import pipeline
+from engine import pipeline, waveform
 from engine.errors import StageNotBuiltError
 from engine.pipeline import Stage
 from engine.regenerate import RegenerateStep, regenerate_segments, segment_hook
 from engine.stage_job import run_stage_job
 from tests.conftest import media_file
+from tests.unit import regen_stage_espeak
 
 
 @pytest.fixture
@@ -22,7 +24,7 @@ def project(tmp_path: Path):
     return build_project(tmp_path / "p.avdub", media_file("video/vr_face2.mp4"), with_takes=False)
 
 
-def _with_module(monkeypatch, stage: Stage, module: str | None) -> None:
+def _with_module(monkeypatch, stage: Stage, module: ModuleType | None) -> None:
     specs = tuple(dataclasses.replace(s, module=module) if s.stage is stage else s for s in pipeline.STAGES)
     monkeypatch.setattr(pipeline, "STAGES", specs)
 
@@ -35,13 +37,13 @@ def test_unbuilt_stage_is_named(project, monkeypatch):
 
 
 def test_stage_without_hook_is_named(project, monkeypatch):
-    _with_module(monkeypatch, Stage.FIT, "engine.waveform")  # a real module with no fit_segment
+    _with_module(monkeypatch, Stage.FIT, waveform)  # a real module with no fit_segment
     with pytest.raises(StageNotBuiltError, match="fit_segment"):
         segment_hook(RegenerateStep.FIT)
 
 
 def test_hook_regenerates_only_the_asked_segment(project, monkeypatch):
-    _with_module(monkeypatch, Stage.SPEAK, "tests.unit.regen_stage_espeak")
+    _with_module(monkeypatch, Stage.SPEAK, regen_stage_espeak)
     folder, proj = project
     target = proj.segments[1].id
     events = []

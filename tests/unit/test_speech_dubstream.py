@@ -109,7 +109,7 @@ def test_stems_equal_the_whole_array_mix(tmp_path: Path):
     project.set_segments([Segment("seg-a", 0.5, 1.5, takes=(take,), current_take_id="take-1"),
                           Segment("seg-b", 2.0, 3.2, target_start=2.2, target_end=3.4, takes=(take,),
                                   current_take_id="take-1")])
-    stems = write_stems(folder, project, tmp_path / "stems", "lecture")
+    stems = write_stems(folder, project, folder.root / "dub.wav", tmp_path / "stems", "lecture")
 
     dub16 = sf.read(folder.root / "dub.wav", dtype="float32")[0]
     original = decode_audio(source, SR)

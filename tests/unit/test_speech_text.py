@@ -88,7 +88,7 @@ def test_prepare_reads_symbols_and_drops_emoji_and_other_scripts():
 
 
 def test_words_stamped_in_silence_snap_to_voice_onset():
-    from engine.speech.stage_transcribe import snap_to_speech
+    from engine.stages.transcribe import snap_to_speech
 
     words = [Word("My", 0.0, 0.88), Word("best", 0.88, 1.12), Word("Then", 5.0, 5.3)]
     out = snap_to_speech(words, [[0.6, 3.0], [5.05, 6.0]])
@@ -98,7 +98,7 @@ def test_words_stamped_in_silence_snap_to_voice_onset():
 def test_takes_are_levelled_to_the_presenter_without_clipping():
     import numpy as np
 
-    from engine.speech.stage_speak import level, speech_rms
+    from engine.stages.speak import level, speech_rms
 
     t = np.arange(24_000) / 24_000
     loud = (0.99 * np.sin(2 * np.pi * 200 * t)).astype(np.float32)

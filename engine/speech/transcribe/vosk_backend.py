@@ -15,7 +15,8 @@ from collections.abc import Iterable
 import numpy as np
 
 from engine.errors import ModelMissingError
-from engine.models.registry import ModelFile, ModelLocation, ModelRegistry, ModelSpec
+from engine.models.registry import ModelLocation, ModelRegistry
+from engine.models.spec import ModelFile, ModelSpec
 from engine.project.model import Word
 from engine.speech.transcribe.base import SAMPLE_RATE, AudioBlock, Transcript
 

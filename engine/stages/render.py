@@ -1,10 +1,10 @@
 """Pipeline stage *render*: the source with the presenter's generated mouths, and the dub audio.
 
-Which tracks are rendered: the speaking face chosen per segment (the editor's override
-first) and the presenter tracks from the track stage. Where their crops come from: the
-lip-sync stage's provider when it has produced one (``engine.lipsync.provider.crop_provider(ctx)``
-returning a :data:`engine.faces.render.CropProvider` or None), else the original crops (the
-identity round trip). The audio is ``project.dub_track`` when set, else the source's own.
+Which tracks are rendered: :mod:`engine.stages.rendered_tracks` (the speaking face chosen per
+segment, the editor's override first, and the presenter tracks from the track stage). Where
+their crops come from: the lip-sync stage's crops when it has produced them
+(``engine.stages.lipsync_crops.crop_provider(ctx)`` returning a
+:data:`engine.faces.render.CropProvider` or None), else the original crops (the identity round trip). The audio is ``project.dub_track`` when set, else the source's own.
 Settings live in ``project.settings["render"]`` (crf, preset, watermark, blend) and may be
 overridden per run through ``RunOptions.extra["render"]``. Output: ``exports/dubbed.mp4``.
 
@@ -17,24 +17,31 @@ pieces there were and how many were encoded, and the seconds spent encoding and 
 from __future__ import annotations
 
 import dataclasses
-import importlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import ProjectError
-from engine.faces.pieces import PIECE_SECONDS, PIECE_VERSION, CropIdentity
-from engine.faces.render import (BlendMode, CropProvider, RenderSettings, identity_crops, identity_provider,
-                                 render_video)
-from engine.faces.store import TrackData, load_track
 from engine.fsutil import file_fingerprint
 from engine.media import probe
-from engine.pipeline import StageContext
+from engine.stages.context import StageContext
+from engine.stages.dub_audio import dub_track
+from engine.stages.lipsync_crops import crop_provider
+from engine.stages.rendered_tracks import rendered_track_ids
+
+if TYPE_CHECKING:
+    from engine.faces.pieces import CropIdentity
+    from engine.faces.render import CropProvider, RenderSettings
+    from engine.faces.store import TrackData
 
 OUTPUT = "dubbed.mp4"
+# The renderer (OpenCV) loads inside the functions, so that importing the stage table stays light.
 
 
 def settings_of(ctx: StageContext) -> RenderSettings:
+    from engine.faces.pieces import PIECE_SECONDS
+    from engine.faces.render import BlendMode, RenderSettings
+
     raw = {**ctx.project.settings.get("render", {}), **dict(ctx.options.extra.get("render", {}))}
     return RenderSettings(crf=int(raw.get("crf", 18)), preset=str(raw.get("preset", "medium")),
                           watermark=bool(raw.get("watermark", True)),
@@ -43,39 +50,26 @@ def settings_of(ctx: StageContext) -> RenderSettings:
 
 
 def _audio(ctx: StageContext) -> Path | None:
-    if ctx.project.dub_track:
-        path = ctx.folder.resolve(ctx.project.dub_track)
-        if not path.is_file():
-            raise ProjectError(f"the dub track {path} is missing; run the fit stage again")
-        return path
+    dub = dub_track(ctx.folder, ctx.project)
+    if dub is not None:
+        return dub
     source = ctx.folder.source_path(ctx.project)
     return source if probe(source).audio is not None else None
 
 
 def _provider(ctx: StageContext) -> tuple[CropProvider, str, CropIdentity]:
     """The crops to paste, what they are, and their identity per frame range."""
-    try:
-        module = importlib.import_module("engine.lipsync.provider")
-    except ModuleNotFoundError:
-        return identity_provider, "original crops", identity_crops
-    provider = module.crop_provider(ctx)
+    from engine.faces.render import identity_crops, identity_provider
+
+    provider = crop_provider(ctx)
     if provider is None:
         return identity_provider, "original crops", identity_crops
     return provider, "lip-sync crops", provider.identity
 
 
-def rendered_track_ids(ctx: StageContext) -> list[str]:
-    faces = ctx.project.settings.get("faces", {})
-    ids = list(faces.get("presenter_tracks", []))
-    for seg in ctx.project.segments:
-        tid = seg.face_track_id or faces.get("speaking", {}).get(seg.id)
-        if tid and tid not in ids:
-            ids.append(tid)
-    known = {t.id for t in ctx.project.face_tracks}
-    return [t for t in ids if t in known]
-
-
 def inputs(ctx: StageContext) -> Mapping[str, Any]:
+    from engine.faces.pieces import PIECE_SECONDS, PIECE_VERSION
+
     audio = _audio(ctx)
     _, label, identity = _provider(ctx)
     tracks = {t.id: t for t in ctx.project.face_tracks}
@@ -93,6 +87,9 @@ def inputs(ctx: StageContext) -> Mapping[str, Any]:
 
 
 def run(ctx: StageContext) -> None:
+    from engine.faces.render import render_video
+    from engine.faces.store import load_track
+
     if "track" not in ctx.project.stages:
         raise ProjectError("the face tracks are missing: run the track stage first (avdub run PROJECT --only track)")
     wanted = set(rendered_track_ids(ctx))

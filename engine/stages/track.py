@@ -14,16 +14,16 @@ import dataclasses
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from engine.faces.speaking import SpeakingEvidence, energy_envelope, presenter_tracks, speaking_tracks
-from engine.faces.store import TrackData
-from engine.faces.tracking import track_video
 from engine.media import probe
-from engine.pipeline import StageContext
 from engine.project.model import FaceTrack, SegmentFlag
+from engine.stages.context import StageContext
+
+if TYPE_CHECKING:
+    from engine.faces.store import TrackData
 
 TRACK_VERSION = 4  # bump when the tracker's output changes for the same video
 
@@ -42,6 +42,9 @@ def inputs(ctx: StageContext) -> Mapping[str, Any]:
 
 
 def _compute(tmp: Path, ctx: StageContext) -> None:
+    from engine.faces.speaking import energy_envelope
+    from engine.faces.tracking import track_video  # mediapipe and scipy: loaded when the stage runs
+
     source = ctx.folder.source_path(ctx.project)
     result = track_video(source, ctx.registry, tmp / "tracks", ctx.report)
     # no sound, no energy: the speaking face then falls back to the face seen longest
@@ -53,12 +56,16 @@ def _compute(tmp: Path, ctx: StageContext) -> None:
 
 
 def load_tracking(entry: Path) -> tuple[dict, list[TrackData], np.ndarray]:
+    from engine.faces.store import TrackData
+
     summary = json.loads((entry / "summary.json").read_text())
     tracks = [TrackData.load(entry / "tracks" / tid) for tid in summary["tracks"]]
     return summary, tracks, np.load(entry / "energy.npy")
 
 
 def run(ctx: StageContext) -> None:
+    from engine.faces.speaking import SpeakingEvidence, presenter_tracks, speaking_tracks
+
     key = {"source": ctx.project.source.fingerprint, "version": TRACK_VERSION, "models": _model_shas(ctx)}
     entry = ctx.cache.get_or_compute("track", key, lambda tmp: _compute(tmp, ctx))
     summary, tracks, energy = load_tracking(entry)

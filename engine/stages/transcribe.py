@@ -18,12 +18,12 @@ from typing import Any
 
 from engine.errors import UnsupportedLanguageError
 from engine.languages import is_known_language
-from engine.pipeline import StageContext
 from engine.project.model import Segment, Speaker, SegmentFlag, Word, new_id
 from engine.speech.asr_blocks import iter_blocks, plan_blocks, survey_audio
 from engine.speech.segmenting import segment_words
-from engine.speech.settings import load_settings, section
 from engine.speech.transcribe import make_transcriber
+from engine.stages.context import StageContext
+from engine.stages.speech_settings import load_settings, section
 
 SNAP_TOLERANCE = 0.1  # seconds a word may start before detected speech (VAD onsets are a bit late)
 LOW_CONFIDENCE = 0.5  # mean word probability under which the editor should check the segment

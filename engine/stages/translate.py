@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from engine.errors import AvdubError
-from engine.pipeline import StageContext
 from engine.speech.duration import estimate_seconds
 from engine.speech.glossary import translate_keeping
-from engine.speech.settings import load_settings, section
 from engine.speech.translate import make_translator
+from engine.stages.context import StageContext
+from engine.stages.speech_settings import load_settings, section
 
 
 def inputs(ctx: StageContext) -> Mapping[str, Any]:

@@ -1,6 +1,6 @@
 """Pipeline stage *lipsync*: generate the presenter's mouths for the dub, chunk by chunk.
 
-For every rendered track (:func:`engine.faces.stage_render.rendered_track_ids`) the track is
+For every rendered track (:func:`engine.stages.rendered_tracks.rendered_track_ids`) the track is
 split into utterance chunks (:func:`engine.faces.chunks.make_chunks`: at most
 ``chunk_frames`` frames, nearly equal, 10 buffer frames each side, generated and dropped);
 each chunk is decoded at 256 px, driven by the dub track (``project.dub_track``, resampled to
@@ -13,7 +13,7 @@ are generated again. Chunks no longer in the index are pruned beyond about one e
 version (:meth:`engine.jobs.cache.StageCache.prune`).
 
 The chunk index (track → [start, end, file]) and the counts of generated / reused chunks go
-into ``project.settings["lipsync"]``; :mod:`engine.lipsync.provider` serves the crops to the
+into ``project.settings["lipsync"]``; :mod:`engine.stages.lipsync_crops` serves the crops to the
 renderer. ``lipsync_segment`` refreshes the chunks overlapping one segment (the studio's
 per-segment regenerate).
 """
@@ -26,10 +26,12 @@ from typing import Any
 
 from engine.errors import ProjectError
 from engine.faces.chunks import BUFFER_FRAMES, Chunk, make_chunks
-from engine.faces.stage_render import rendered_track_ids
 from engine.fsutil import file_fingerprint
-from engine.lipsync.settings import choices, chunk_frames, record, remembered, settings_of
-from engine.pipeline import StageContext
+from engine.stages.context import StageContext
+from engine.stages.dub_audio import dub_track
+from engine.stages.lipsync_settings import choices, chunk_frames, record, remembered, settings_of
+from engine.stages.rendered_tracks import rendered_track_ids
+from engine.stages.train import NO_FACE, content_hash, require_track_stage, skip_reason
 
 LIPSYNC_VERSION = 2  # bump when generation changes for the same inputs
 MEL_REACH_S = 0.15  # a frame hears 24 mel frames (240 ms) centred on it, plus the STFT window: < 150 ms each side
@@ -41,17 +43,13 @@ def _model(ctx: StageContext) -> dict[str, Any] | None:
 
 def audio_path(ctx: StageContext) -> tuple[Path, bool]:
     """(16 kHz-decodable audio, whether it is the dub) — the original audio until there is a dub."""
-    if ctx.project.dub_track:
-        path = ctx.folder.resolve(ctx.project.dub_track)
-        if not path.is_file():
-            raise ProjectError(f"the dub track {path} is missing; run the fit stage again")
-        return path, True
+    dub = dub_track(ctx.folder, ctx.project)
+    if dub is not None:
+        return dub, True
     return ctx.folder.source_path(ctx.project), False
 
 
 def inputs(ctx: StageContext) -> Mapping[str, Any]:
-    from engine.lipsync.stage_train import skip_reason
-
     model = _model(ctx)
     try:
         audio, is_dub = audio_path(ctx)
@@ -91,7 +89,6 @@ def generate(ctx: StageContext, span: tuple[float, float] | None = None) -> dict
     from engine.lipsync.infer import generate_chunk
     from engine.lipsync.recentre import MouthPlace, mouth_place
     from engine.lipsync.track_source import cached_audio, open_track_source
-    from engine.lipsync.stage_train import NO_FACE, content_hash, require_track_stage, skip_reason
 
     require_track_stage(ctx)
     skipped = skip_reason(ctx) or (None if rendered_track_ids(ctx) else NO_FACE)

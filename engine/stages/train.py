@@ -32,9 +32,10 @@ from typing import Any
 from engine.errors import ProjectError
 from engine.fsutil import file_fingerprint, tree_bytes
 from engine.jobs.cache import Pruned, hash_inputs
-from engine.lipsync.settings import model_choices, record, settings_of
-from engine.pipeline import StageContext
 from engine.project.model import FaceTrack
+from engine.stages.context import StageContext
+from engine.stages.lipsync_settings import model_choices, record, settings_of
+from engine.stages.rendered_tracks import rendered_track_ids
 
 TRAIN_VERSION = 4  # bump when training changes for the same inputs
 CHECKPOINT = "model.ckpt"
@@ -44,8 +45,6 @@ SPARE_MODELS = 1  # models not in use that pruning keeps (the most recently trai
 
 def training_tracks(ctx: StageContext) -> list[FaceTrack]:
     """The presenter tracks; failing those, the faces chosen as speaking in some segment."""
-    from engine.faces.stage_render import rendered_track_ids
-
     wanted = ctx.project.settings.get("faces", {}).get("presenter_tracks", []) or rendered_track_ids(ctx)
     return [t for t in ctx.project.face_tracks if t.id in wanted]
 

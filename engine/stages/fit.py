@@ -14,18 +14,17 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
-
-import soundfile as sf
+from typing import TYPE_CHECKING, Any
 
 from engine.fsutil import file_fingerprint
-from engine.pipeline import StageContext
 from engine.project.model import SegmentFlag
 from engine.speech import DUB_SAMPLE_RATE
-from engine.speech.dubstream import PlacedTake, load_take, write_dub_track
-from engine.speech.dubtrack import stretch
 from engine.speech.fit import FitItem, plan_fit
-from engine.speech.settings import load_settings, section
+from engine.stages.context import StageContext
+from engine.stages.speech_settings import load_settings, section
+
+if TYPE_CHECKING:
+    from engine.speech.dubstream import PlacedTake
 
 
 def inputs(ctx: StageContext) -> Mapping[str, Any]:
@@ -39,6 +38,11 @@ def inputs(ctx: StageContext) -> Mapping[str, Any]:
 
 
 def run(ctx: StageContext) -> None:
+    import soundfile as sf
+
+    from engine.speech.dubstream import PlacedTake, load_take, write_dub_track
+    from engine.speech.dubtrack import stretch
+
     project = ctx.project
     s = load_settings(project)
     total = project.source.duration

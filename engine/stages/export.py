@@ -23,7 +23,8 @@ from typing import Any
 
 from engine.errors import ProjectError
 from engine.fsutil import file_fingerprint
-from engine.pipeline import StageContext
+from engine.stages.context import StageContext
+from engine.stages.dub_audio import dub_track, require_dub_track
 
 RENDERED = "dubbed.mp4"
 
@@ -63,10 +64,13 @@ def choice_of(extra: Mapping[str, Any]) -> ExportChoice:
 
 def inputs(ctx: StageContext) -> Mapping[str, Any]:
     rendered = _rendered(ctx)
-    dub = ctx.folder.resolve(ctx.project.dub_track) if ctx.project.dub_track else None
+    try:
+        dub = dub_track(ctx.folder, ctx.project)
+    except ProjectError:  # gone: only the stems need it, and writing them says so
+        dub = None
     return {
         "video": file_fingerprint(rendered) if rendered.is_file() else None,
-        "dub": file_fingerprint(dub) if dub is not None and dub.is_file() else None,
+        "dub": None if dub is None else file_fingerprint(dub),
         "segments": [(s.id, s.start, s.end, s.source_text, s.target_text) for s in ctx.project.segments],
         "target": ctx.project.target_language,
         "choice": choice_of(ctx.options.extra),
@@ -119,5 +123,6 @@ def run(ctx: StageContext) -> None:
     write_subtitles(ctx, choice.subtitle_formats, choice.subtitle_texts)
     ctx.report(2, 3, "audio stems")
     if choice.stems and ctx.project.dub_track:
-        write_stems(ctx.folder, ctx.project, ctx.folder.exports_dir / "stems", base_name(ctx))
+        write_stems(ctx.folder, ctx.project, require_dub_track(ctx.folder, ctx.project),
+                    ctx.folder.exports_dir / "stems", base_name(ctx))
     ctx.report(3, 3, "done")

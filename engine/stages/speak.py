@@ -20,15 +20,15 @@ import soundfile as sf
 
 from engine.errors import AvdubError, JobCancelled
 from engine.media.audio import decode_audio
-from engine.pipeline import StageContext
 from engine.project.model import Project, SegmentFlag, Speaker, Take, VoiceSettings
 from engine.speech import DUB_SAMPLE_RATE
 from engine.speech.dubtrack import resample
 from engine.speech.fit import FitItem, room_after
-from engine.speech.settings import section
 from engine.speech.tts import default_voice, make_synthesizer
 from engine.speech.tts.textprep import prepare
 from engine.speech.voice_match import PitchStats, apply_match, pitch_stats, plan_match
+from engine.stages.context import StageContext
+from engine.stages.speech_settings import section
 
 RATE_ENGINES = {"kokoro", "piper", "espeak-ng"}  # engines whose speaking rate can be set
 MAX_ENGINE_RATE = 1.3  # faster than this the engines slur; fitting may stretch a further 1.25×

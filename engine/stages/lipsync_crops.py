@@ -1,6 +1,6 @@
 """The renderer's source of lip-synced crops: the lip-sync stage's chunk files.
 
-:func:`crop_provider` answers the render stage (``engine.faces.stage_render``): a
+:func:`crop_provider` answers the render stage (``engine.stages.render``): a
 :data:`engine.faces.render.CropProvider` when the lip-sync stage has run for the project's
 current inputs (its recorded input hash matches), else None (the renderer then pastes the
 original crops). Chunk files (:mod:`engine.lipsync.crop_files`) are opened memory-mapped and
@@ -16,17 +16,20 @@ from __future__ import annotations
 import bisect
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from engine.errors import AvdubError, ProjectError
-from engine.faces.render import CropProvider
 from engine.faces.template import CROP_SIZE
 from engine.jobs.cache import hash_inputs
-from engine.lipsync.crop_files import CropFile, open_crops
-from engine.pipeline import StageContext
 from engine.project.store import ProjectFolder
+from engine.stages import lipsync
+from engine.stages.context import StageContext
+
+if TYPE_CHECKING:
+    from engine.faces.render import CropProvider
+    from engine.lipsync.crop_files import CropFile
 
 OPEN_CHUNKS = 4  # memory maps kept open (two tracks × the chunk being rendered and the next)
 
@@ -48,6 +51,8 @@ class ChunkCrops:
         if not path.is_file():
             raise ProjectError(f"the lip-sync crops {path} are missing (the cache was cleared?); "
                                "run the lipsync stage again: avdub run PROJECT --only lipsync --force")
+        from engine.lipsync.crop_files import open_crops  # OpenCV: loaded when crops are served
+
         array = open_crops(path)
         self._open[path] = array
         while len(self._open) > OPEN_CHUNKS:
@@ -82,14 +87,12 @@ class ChunkCrops:
 
 def crop_provider(ctx: StageContext) -> CropProvider | None:
     """Generated crops for the current inputs, or None when the lip-sync stage has not produced them."""
-    from engine.lipsync import stage_lipsync
-
     index = ctx.project.settings.get("lipsync", {}).get("chunks")
     record = ctx.project.stages.get("lipsync")
     if not index or record is None:
         return None
     try:
-        current = hash_inputs(stage_lipsync.inputs(ctx))
+        current = hash_inputs(lipsync.inputs(ctx))
     except AvdubError:
         return None
     if current != record.input_hash:
