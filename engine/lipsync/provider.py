@@ -3,7 +3,7 @@
 :func:`crop_provider` answers the render stage (``engine.faces.stage_render``): a
 :data:`engine.faces.render.CropProvider` when the lip-sync stage has run for the project's
 current inputs (its recorded input hash matches), else None (the renderer then pastes the
-original crops). Chunk files (:mod:`engine.lipsync.crop_files`) are opened memory-mapped and
+original crops). Chunk files (:mod:`engine.lipsync.data.crop_files`) are opened memory-mapped and
 decoded a frame at a time, at most :data:`OPEN_CHUNKS` open at once (the renderer walks frames
 in order), so serving an hour of crops costs a few chunks of RAM.
 :meth:`ChunkCrops.identity` names the chunk files covering a frame range; a chunk file lives in
@@ -24,7 +24,7 @@ from engine.errors import AvdubError, ProjectError
 from engine.faces.render import CropProvider
 from engine.faces.template import CROP_SIZE
 from engine.jobs.cache import hash_inputs
-from engine.lipsync.crop_files import CropFile, open_crops
+from engine.lipsync.data.crop_files import CropFile, open_crops
 from engine.pipeline import StageContext
 from engine.project.store import ProjectFolder
 

@@ -20,13 +20,13 @@ from typing import Any
 
 from engine.errors import AvdubError
 from engine.faces.chunks import DEFAULT_MAX_FRAMES
+from engine.lipsync.config import DEFAULT_CACHE_FRAMES
 from engine.pipeline import StageContext
 
 KEY = "lipsync"
 CHOICES = ("preset", "steps", "minutes", "threads", "base", "cache_frames", "batch_size", "use_gan", "seed",
            "chunk_frames", "batch_frames")
 RECORDS = ("model", "chunks", "last_run")  # written by the stages, never user choices
-DEFAULT_CACHE_FRAMES = 3000  # ≈ 2 min at 25 fps: 147 MB at 128 px, 590 MB at 256 px (on disk, mapped)
 
 
 def cuda_wanted(device: str) -> bool:
