@@ -32,7 +32,7 @@ from engine.faces.render import BlendMode, RenderSettings, composite, identity_p
 from engine.faces.store import TrackData, load_track
 from engine.faces.template import ALIGN_INDICES, CROP_SIZE, MOUTH_JAW, MOUTH_RECT, PAPER_MOUTH_RECT, load_template
 from engine.lipsync.config import LipSyncConfig
-from engine.lipsync.data import MASK_MARGIN
+from engine.lipsync.data.windows import MASK_MARGIN
 from engine.lipsync.masks import landmarks_inside
 from engine.media import iter_frames, probe
 from engine.models.registry import ModelRegistry
@@ -90,7 +90,7 @@ def stability(t: TrackData) -> dict:
 
 def rejected_windows(t: TrackData, rect: tuple[float, float, float, float]) -> float:
     """Share of the track's training windows with a frame whose jaw/mouth points fail rule 2
-    (as ``engine.lipsync.data.WindowDataset`` judges them, without building a window source)."""
+    (as ``engine.lipsync.data.windows.WindowDataset`` judges them, without building a window source)."""
     points = t.template_landmarks()[:, list(MOUTH_JAW)] / CROP_SIZE  # (T, 13, 2) crop fractions
     unsafe = np.array([not landmarks_inside(p, rect, MASK_MARGIN) for p in points])
     if len(unsafe) < WINDOW:

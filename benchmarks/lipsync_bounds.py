@@ -3,7 +3,7 @@
 For each clip, prepared exactly as the lip-sync harness prepares it (``avdub eval lipsync``:
 its crop box, aligned crops, the first 80 % to train on, the held-out rest to judge), this
 measures the three pasted baselines' ``lmd`` and, in landmark space, the predictors and
-oracles of :mod:`engine.lipsync.bounds`, how far the held-out mean lips drift from the
+oracles of :mod:`engine.lipsync.eval.lip_predictor_bounds`, how far the held-out mean lips drift from the
 training ones, how much of each lip mode the audio explains, and the mesh's own noise (the
 real frames re-meshed after JPEG or a slight blur). Each figure is also given as a ratio to
 the best baseline: the harness's target is ``lmd ≤ 0.6 × best baseline``. No model is trained; about
@@ -28,11 +28,11 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from engine.lipsync import baselines  # noqa: E402
-from engine.lipsync import metrics as M  # noqa: E402
-from engine.lipsync.bounds import lip_bounds, lip_drift, visible_pixels  # noqa: E402
 from engine.lipsync.config import MOUTH_RECT  # noqa: E402
-from engine.lipsync.evaluate import EvalSettings, prepared_clip  # noqa: E402
+from engine.lipsync.eval import baselines  # noqa: E402
+from engine.lipsync.eval import metrics as M  # noqa: E402
+from engine.lipsync.eval.harness import EvalSettings, prepared_clip  # noqa: E402
+from engine.lipsync.eval.lip_predictor_bounds import lip_bounds, lip_drift, visible_pixels  # noqa: E402
 from engine.models.registry import ModelRegistry  # noqa: E402
 
 SHARED = Path(os.environ.get("AVDUB_SHARED", REPO.parent / "shared"))

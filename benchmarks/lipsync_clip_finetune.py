@@ -1,6 +1,6 @@
 """Fine-tune a lip-sync preset on the start of a real clip and judge the held-out rest.
 
-A thin wrapper of the quality harness (:mod:`engine.lipsync.evaluate`, also ``avdub eval
+A thin wrapper of the quality harness (:mod:`engine.lipsync.eval.harness`, also ``avdub eval
 lipsync``) with the defaults of the long-clip run: speech_en_60s.mp4, its face box, the
 ``cpu`` preset, one thread. Prints the harness report as JSON on the last line; the strip PNG
 and the checkpoint (resumed when present) go to ``--out``.
@@ -19,7 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from engine.lipsync.evaluate import EvalSettings, evaluate  # noqa: E402
+from engine.lipsync.eval.harness import EvalSettings, evaluate  # noqa: E402
 from engine.models.registry import ModelRegistry  # noqa: E402
 
 SHARED = Path(os.environ.get("AVDUB_SHARED", REPO.parent / "shared"))

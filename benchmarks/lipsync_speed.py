@@ -31,11 +31,11 @@ def measure(name: str, threads: int, device: str) -> dict:
     from torch.utils.data import DataLoader
 
     from engine.lipsync.config import preset
-    from engine.lipsync.data import WindowDataset
+    from engine.lipsync.data.windows import WindowDataset
     from engine.lipsync.infer import generate_chunk
-    from engine.lipsync.model import count_parameters
-    from engine.lipsync.synthetic import SyntheticTalkingHead
-    from engine.lipsync.train import Trainer, TrainSettings
+    from engine.lipsync.model.generator import count_parameters
+    from engine.lipsync.training.trainer import Trainer, TrainSettings
+    from tests.synthetic_head import SyntheticTalkingHead
 
     torch.set_num_threads(threads)
     cfg = preset(name)

@@ -48,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_eval_lipsync(args: argparse.Namespace) -> int:
     from engine.errors import AvdubError
-    from engine.lipsync.evaluate import EvalSettings, evaluate
+    from engine.lipsync.eval.harness import EvalSettings, evaluate
     from engine.models.registry import ModelRegistry
 
     if not 0.1 <= args.train_fraction <= 0.95:

@@ -58,10 +58,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_pretrain(args: argparse.Namespace) -> int:
-    from engine.lipsync import ddp
     from engine.lipsync.config import preset
-    from engine.lipsync.corpus import load_corpus
-    from engine.lipsync.train import Trainer, TrainSettings
+    from engine.lipsync.data.corpus import load_corpus
+    from engine.lipsync.training import ddp
+    from engine.lipsync.training.trainer import Trainer, TrainSettings
 
     if args.threads:
         import torch

@@ -21,7 +21,8 @@ from engine.languages import LANGUAGE_NAMES
 
 CROP_SIZE = 256  # px: the aligned template crop the face pipeline produces and pastes back
 NUM_LANDMARKS = 13  # jaw + mouth landmarks regressed by the landmark head (§3.1.5)
-# Track frames a training run caches (on disk, memory-mapped): ≈ 2 min at 25 fps.
+# Frames of a track whose model-resolution crops the training cache keeps (on disk, mapped):
+# ≈ 2 min at 25 fps, 147 MB at 128 px, 590 MB at 256 px.
 DEFAULT_CACHE_FRAMES = 3000
 
 # Language ids: 0 is "unknown", then the languages avdub knows, in a fixed (sorted) order so
@@ -68,7 +69,7 @@ class LipSyncConfig:
     lr_discriminator: float = 1e-4
     clip_norm: float = 10.0
     # Reference attention: "dot" is the paper's (eq. 6); "shape" keys it in a mouth-shape space
-    # supervised with landmarks (engine/lipsync/attention.py; not in the paper). With "shape",
+    # supervised with landmarks (engine/lipsync/model/attention.py; not in the paper). With "shape",
     # each frame's weights are also pulled (cross-entropy × attention_weight) towards
     # softmax(−d / attention_temperature), d being the distance in template pixels between the
     # frame's real mouth shape and each reference's, and the predicted shapes are regressed on
@@ -83,7 +84,7 @@ class LipSyncConfig:
     attention_teacher_steps: int = 0
     # With "shape": a closed-form (ridge) map from the log-mel window to the mouth shape is fitted
     # on the speaker's training frames before the first step and added to the query
-    # (engine/lipsync/shape_prior.py). attention_selection "top1": each frame takes the single
+    # (engine/lipsync/training/shape_prior.py). attention_selection "top1": each frame takes the single
     # reference with the largest weight instead of the soft mix (in training with a
     # straight-through gradient to the soft weights), because a mix of several real mouths is a
     # ghosted, blurred mouth; training and inference then see the same kind of input.
@@ -107,7 +108,7 @@ class LipSyncConfig:
     silence_probability: float = 0.0
     # A mouth at rest: the most closed tenth. (A quarter was too open for a presenter who talks
     # with the lips apart — 12 px on lecture_en_25s — and taught silence to open the mouth.)
-    # The shape prior's silence shape uses the same frames (engine/lipsync/shape_prior.py).
+    # The shape prior's silence shape uses the same frames (engine/lipsync/training/shape_prior.py).
     silence_quantile: float = 0.1
 
     def __post_init__(self) -> None:

@@ -22,11 +22,11 @@ import torch
 import torch.nn.functional as F
 
 from engine.lipsync.config import CROP_SIZE, LipSyncConfig, language_id
-from engine.lipsync.data import WindowSource, landmarks_tensor, resize_mask, to_tensor
+from engine.lipsync.data.recentre import MouthPlace, mouth_place, recentred_reference
+from engine.lipsync.data.windows import WindowSource, landmarks_tensor, resize_mask, to_tensor
 from engine.lipsync.masks import mouth_mask_tensor
 from engine.lipsync.mel import array_span, mel_windows
-from engine.lipsync.model import LipSyncModel, LipSyncOutput
-from engine.lipsync.recentre import MouthPlace, mouth_place, recentred_reference
+from engine.lipsync.model.generator import LipSyncModel, LipSyncOutput
 
 BUFFER_FRAMES = 10  # context frames generated and dropped on each side of a chunk
 
@@ -86,7 +86,7 @@ def generate_chunk(model: LipSyncModel, source: WindowSource, frames: range, ref
                    device: torch.device | str | None = None, place: MouthPlace | None = None) -> dict[int, np.ndarray]:
     """Mouth crops for ``frames`` of ``source`` driven by ``source``'s audio: {frame: (256, 256, 3) uint8}.
 
-    ``place``: where the references' mouths are moved to (:mod:`engine.lipsync.recentre`); None
+    ``place``: where the references' mouths are moved to (:mod:`engine.lipsync.data.recentre`); None
     finds it from the source's landmarks. A caller generating many chunks of one track passes it
     once found, since finding it reads up to 2000 frames' landmarks."""
     cfg = model.config
@@ -100,7 +100,7 @@ def generate_chunk(model: LipSyncModel, source: WindowSource, frames: range, ref
     r, radius = cfg.resolution, model.temporal.radius
     amp = device.type == "cuda"
     lang = torch.tensor([language_id(language if language is not None else source.language)], device=device)
-    # References moved to the track's usual mouth place, as in training (engine.lipsync.recentre).
+    # References moved to the track's usual mouth place, as in training (engine.lipsync.data.recentre).
     place = place if place is not None else mouth_place(source)
     picked = [recentred_reference(source, i, place) for i in references]
     refs_full = torch.stack([to_tensor(crop, CROP_SIZE) for crop, _ in picked]).to(device)  # (N, 3, 256, 256)

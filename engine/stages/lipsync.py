@@ -6,7 +6,7 @@ split into utterance chunks (:func:`engine.faces.chunks.make_chunks`: at most
 each chunk is decoded at 256 px, driven by the dub track (``project.dub_track``, resampled to
 16 kHz; the original audio when there is no dub yet, which the report says), generated in
 batches, and stored as n JPEG frames in one file in the project cache
-(:mod:`engine.lipsync.crop_files`). The cache key of a chunk is (checkpoint content hash,
+(:mod:`engine.lipsync.data.crop_files`). The cache key of a chunk is (checkpoint content hash,
 hash of exactly the audio samples its frames' mel windows cover, its frame range, its
 references), so after one segment's translation changes, only the chunks whose audio changed
 are generated again. Chunks no longer in the index are pruned beyond about one earlier
@@ -69,7 +69,7 @@ def inputs(ctx: StageContext) -> Mapping[str, Any]:
 
 def chunk_file(entry: Path) -> Path:
     """The crops file of a chunk's cache entry (entries from before the JPEG format hold crops.npy)."""
-    from engine.lipsync.crop_files import CROPS_FILE
+    from engine.lipsync.data.crop_files import CROPS_FILE
 
     legacy = entry / "crops.npy"
     return legacy if legacy.is_file() and not (entry / CROPS_FILE).is_file() else entry / CROPS_FILE
@@ -84,11 +84,11 @@ def generate(ctx: StageContext, span: tuple[float, float] | None = None) -> dict
     chunks overlapping it, keeping the recorded index elsewhere. Returns counts."""
     import torch
 
-    from engine.lipsync.checkpoint import load_generator
-    from engine.lipsync.crop_files import write_crops
+    from engine.lipsync.data.crop_files import write_crops
+    from engine.lipsync.data.recentre import MouthPlace, mouth_place
+    from engine.lipsync.data.track_source import cached_audio, open_track_source
     from engine.lipsync.infer import generate_chunk
-    from engine.lipsync.recentre import MouthPlace, mouth_place
-    from engine.lipsync.track_source import cached_audio, open_track_source
+    from engine.lipsync.training.checkpoint import load_generator
 
     require_track_stage(ctx)
     skipped = skip_reason(ctx) or (None if rendered_track_ids(ctx) else NO_FACE)

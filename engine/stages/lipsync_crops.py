@@ -3,7 +3,7 @@
 :func:`crop_provider` answers the render stage (``engine.stages.render``): a
 :data:`engine.faces.render.CropProvider` when the lip-sync stage has run for the project's
 current inputs (its recorded input hash matches), else None (the renderer then pastes the
-original crops). Chunk files (:mod:`engine.lipsync.crop_files`) are opened memory-mapped and
+original crops). Chunk files (:mod:`engine.lipsync.data.crop_files`) are opened memory-mapped and
 decoded a frame at a time, at most :data:`OPEN_CHUNKS` open at once (the renderer walks frames
 in order), so serving an hour of crops costs a few chunks of RAM.
 :meth:`ChunkCrops.identity` names the chunk files covering a frame range; a chunk file lives in
@@ -29,7 +29,7 @@ from engine.stages.context import StageContext
 
 if TYPE_CHECKING:
     from engine.faces.render import CropProvider
-    from engine.lipsync.crop_files import CropFile
+    from engine.lipsync.data.crop_files import CropFile
 
 OPEN_CHUNKS = 4  # memory maps kept open (two tracks × the chunk being rendered and the next)
 
@@ -51,7 +51,7 @@ class ChunkCrops:
         if not path.is_file():
             raise ProjectError(f"the lip-sync crops {path} are missing (the cache was cleared?); "
                                "run the lipsync stage again: avdub run PROJECT --only lipsync --force")
-        from engine.lipsync.crop_files import open_crops  # OpenCV: loaded when crops are served
+        from engine.lipsync.data.crop_files import open_crops  # OpenCV: loaded when crops are served
 
         array = open_crops(path)
         self._open[path] = array

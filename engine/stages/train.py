@@ -2,7 +2,7 @@
 
 The presenter tracks (``settings["faces"]["presenter_tracks"]``, from the track stage; else the
 faces chosen as speaking in some segment) with
-the source's original audio become training windows (:mod:`engine.lipsync.track_source`:
+the source's original audio become training windows (:mod:`engine.lipsync.data.track_source`:
 a capped, evenly spread sample of each track, cached as memory-mapped crops). Training starts
 from a base checkpoint when the settings name one (the multi-speaker ``avdub pretrain`` model;
 its preset is then used) and from scratch otherwise. The checkpoint lives in the project
@@ -132,11 +132,11 @@ def run(ctx: StageContext) -> None:
     import torch
     from torch.utils.data import ConcatDataset
 
-    from engine.lipsync.checkpoint import load_checkpoint
     from engine.lipsync.config import preset
-    from engine.lipsync.data import WindowDataset
-    from engine.lipsync.track_source import cached_audio, open_track_source
-    from engine.lipsync.train import Trainer, TrainSettings
+    from engine.lipsync.data.track_source import cached_audio, open_track_source
+    from engine.lipsync.data.windows import WindowDataset
+    from engine.lipsync.training.checkpoint import load_checkpoint
+    from engine.lipsync.training.trainer import Trainer, TrainSettings
 
     require_track_stage(ctx)
     skipped = skip_reason(ctx)  # a screencast, slides only, a silent clip: a dub without lip-sync

@@ -21,11 +21,11 @@ from engine.faces.masks import MaskKind, face_mask
 from engine.faces.render import composite
 from engine.faces.store import iter_track_frames, load_track
 from engine.jobs.events import CancelToken
-from engine.lipsync.checkpoint import load_checkpoint
 from engine.lipsync.config import preset
-from engine.lipsync.crop_files import open_crops
-from engine.lipsync.data import WindowDataset
-from engine.lipsync.track_source import cached_audio, open_track_source, sample_runs
+from engine.lipsync.data.crop_files import open_crops
+from engine.lipsync.data.track_source import cached_audio, open_track_source, sample_runs
+from engine.lipsync.data.windows import WindowDataset
+from engine.lipsync.training.checkpoint import load_checkpoint
 from engine.media import decode_audio, iter_frames, probe, write_wav
 from engine.pipeline import ContextFactory, RunOptions, Stage, StageStatus, plan, run_stages, spec_for, stage_status
 from engine.project.model import Segment

@@ -8,8 +8,8 @@ import numpy as np
 import torch
 
 from engine.lipsync.config import PRESETS, LipSyncConfig
-from engine.lipsync.data import WindowDataset
-from engine.lipsync.synthetic import SyntheticTalkingHead
+from engine.lipsync.data.windows import WindowDataset
+from tests.synthetic_head import SyntheticTalkingHead
 
 TINY: LipSyncConfig = dataclasses.replace(PRESETS["tiny"], window=5)
 
@@ -26,7 +26,7 @@ def batch_of(dataset: WindowDataset, *indices: int) -> dict[str, torch.Tensor]:
 def lip_meshes(features: np.ndarray, mapping: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """(F, 478, 2) meshes whose lips move by ``features @ mapping`` (mapping (D, 80)) and whose
     head shifts around."""
-    from engine.lipsync.metrics import LIP_INDICES
+    from engine.lipsync.mouth import LIP_INDICES
 
     base = rng.uniform(60, 200, size=(478, 2))
     out = np.repeat(base[None], len(features), 0)

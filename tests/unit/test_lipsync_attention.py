@@ -7,14 +7,15 @@ import dataclasses
 import numpy as np
 import torch
 
-from engine.lipsync.attention import SHAPE_UNIT, ShapeAttention, centred
 from engine.lipsync.config import CROP_SIZE, PRESETS
-from engine.lipsync.data import WindowDataset, lip_opening
-from engine.lipsync.losses import attention_loss, attention_targets, shape_loss
+from engine.lipsync.data.windows import WindowDataset
 from engine.lipsync.mel import mel_windows
-from engine.lipsync.model import LipSyncModel
-from engine.lipsync.synthetic import SyntheticTalkingHead
-from engine.lipsync.train import Trainer, TrainSettings
+from engine.lipsync.model.attention import SHAPE_UNIT, ShapeAttention, centred
+from engine.lipsync.model.generator import LipSyncModel
+from engine.lipsync.mouth import lip_opening
+from engine.lipsync.training.losses import attention_loss, attention_targets, shape_loss
+from engine.lipsync.training.trainer import Trainer, TrainSettings
+from tests.synthetic_head import SyntheticTalkingHead
 from tests.unit.lipsync_helpers import TINY, batch_of
 
 SHAPED = dataclasses.replace(TINY, attention="shape", attention_weight=1.0, attention_teacher_steps=20)

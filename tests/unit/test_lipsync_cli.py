@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from engine.cli.main import main
-from engine.lipsync.checkpoint import load_checkpoint
-from engine.lipsync.synthetic import SyntheticTalkingHead
+from engine.lipsync.training.checkpoint import load_checkpoint
 from engine.media import VideoWriter, write_wav
 from engine.project.store import create_project
+from tests.synthetic_head import SyntheticTalkingHead
 
 
 def _clip(path: Path, frames: int = 30, seed: int = 0) -> Path:

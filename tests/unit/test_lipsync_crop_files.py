@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine.errors import ProjectError
-from engine.lipsync.crop_files import CROPS_FILE, CropFile, open_crops, write_crops
+from engine.lipsync.data.crop_files import CROPS_FILE, CropFile, open_crops, write_crops
 
 
 def _frames(n: int) -> list[np.ndarray]:

@@ -8,10 +8,10 @@ import torch
 
 from engine.faces.template import PAPER_MOUTH_RECT
 from engine.lipsync.config import CROP_SIZE, MOUTH_RECT, language_id
-from engine.lipsync.data import HIDDEN, LeakError, WindowDataset
+from engine.lipsync.data.windows import HIDDEN, LeakError, WindowDataset
 from engine.lipsync.masks import landmarks_inside, mouth_mask, rect_pixels
 from engine.lipsync.mel import HOP, SAMPLE_RATE, WIN, array_span, log_mel, mel_windows, window_bounds
-from engine.lipsync.synthetic import SyntheticTalkingHead
+from tests.synthetic_head import SyntheticTalkingHead
 from tests.unit.lipsync_helpers import TINY, tiny_dataset
 
 
@@ -94,7 +94,7 @@ def test_rule3_alignment_is_the_crop_pipelines_duty():
     """Crops aligned from eye and nose landmarks only is a property of the WindowSource: the
     protocol documents it and the dataset cannot check it; the fixed-box clip source is trivially
     independent of the mouth (the box never moves)."""
-    from engine.lipsync.data import WindowSource
+    from engine.lipsync.data.windows import WindowSource
 
     assert "eyes and nose only" in WindowSource.crop.__doc__
 

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 from engine.cli.main import main
-from engine.lipsync import baselines
-from engine.lipsync import metrics as M
-from engine.lipsync.clip_source import ClipWindowSource
-from engine.lipsync.evaluate import SHIFTS, _shifted, _silence
+from engine.lipsync.data.clip_source import ClipWindowSource
+from engine.lipsync.eval import baselines
+from engine.lipsync.eval import metrics as M
+from engine.lipsync.eval.harness import SHIFTS, _shifted, _silence
+from engine.lipsync.mouth import inner_opening
 from engine.models.registry import ModelRegistry
 from tests.conftest import media_file
 
@@ -37,7 +38,7 @@ def real_opening(speech_source) -> np.ndarray:
         pytest.skip(f"face models not available: {exc}")
     lms = M.MouthLandmarks(registry, speech_source.frames[::20])
     try:
-        return M.inner_opening(lms.measure(speech_source.frames))
+        return inner_opening(lms.measure(speech_source.frames))
     finally:
         lms.close()
 
@@ -163,7 +164,7 @@ def test_donor_alignment_follows_the_eye_and_nose_points(speech_source):
 
 
 def test_clip_source_takes_measured_landmarks():
-    from engine.lipsync.clip_source import ClipWindowSource
+    from engine.lipsync.data.clip_source import ClipWindowSource
 
     src = ClipWindowSource(media_file(SPEECH), SPEECH_BOX, "en", num_references=3, max_frames=30)
     assert src.landmarks(0) is None  # none measured: the landmark loss is off

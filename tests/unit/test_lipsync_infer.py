@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from engine.lipsync.infer import WithAudio, generate_chunk, split_chunks
-from engine.lipsync.model import LipSyncModel
-from engine.lipsync.synthetic import SyntheticTalkingHead
+from engine.lipsync.model.generator import LipSyncModel
 from tests.conftest import media_file
+from tests.synthetic_head import SyntheticTalkingHead
 from tests.unit.lipsync_helpers import TINY
 
 
@@ -65,8 +65,8 @@ def test_other_audio_changes_the_mouths(model):
 
 
 def test_real_clip_source_reads_crops_audio_and_references():
-    from engine.lipsync.clip_source import ClipWindowSource
-    from engine.lipsync.data import WindowDataset
+    from engine.lipsync.data.clip_source import ClipWindowSource
+    from engine.lipsync.data.windows import WindowDataset
 
     clip = media_file("video/lecture_en_25s.mp4")
     src = ClipWindowSource(clip, box=(40, 40, 176), language="en", num_references=TINY.num_references,

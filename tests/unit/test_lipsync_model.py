@@ -10,8 +10,8 @@ from torch.utils.data import DataLoader, Subset
 
 from engine.lipsync.config import PRESETS, LipSyncConfig, preset
 from engine.lipsync.masks import mouth_mask
-from engine.lipsync.model import LipSyncModel
-from engine.lipsync.train import Trainer, TrainSettings
+from engine.lipsync.model.generator import LipSyncModel
+from engine.lipsync.training.trainer import Trainer, TrainSettings
 from tests.unit.lipsync_helpers import TINY, batch_of, tiny_dataset
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from engine.lipsync.msssim import ms_ssim, scales_for, ssim
+from engine.lipsync.training.msssim import ms_ssim, scales_for, ssim
 
 
 def _image(seed: int = 0, size: int = 128) -> torch.Tensor:

@@ -8,16 +8,17 @@ import numpy as np
 import torch
 
 from engine.faces.align import apply
-from engine.lipsync.attention import SHAPE_UNIT, centred
 from engine.lipsync.config import CROP_SIZE, MOUTH_RECT
-from engine.lipsync.data import WindowDataset, lip_opening
-from engine.lipsync.eval_clip import stabilising_transforms
+from engine.lipsync.data.windows import WindowDataset
+from engine.lipsync.eval.clip_preparation import stabilising_transforms
 from engine.lipsync.masks import rect_pixels
 from engine.lipsync.mel import mel_windows, silence_share
-from engine.lipsync.model import LipSyncModel
-from engine.lipsync.shape_prior import fit_shape_prior
-from engine.lipsync.synthetic import SyntheticTalkingHead
-from engine.lipsync.train import Trainer, TrainSettings
+from engine.lipsync.model.attention import SHAPE_UNIT, centred
+from engine.lipsync.model.generator import LipSyncModel
+from engine.lipsync.mouth import lip_opening
+from engine.lipsync.training.shape_prior import fit_shape_prior
+from engine.lipsync.training.trainer import Trainer, TrainSettings
+from tests.synthetic_head import SyntheticTalkingHead
 from tests.unit.lipsync_helpers import TINY, batch_of, lip_meshes
 
 SHAPED = dataclasses.replace(TINY, attention="shape", attention_weight=1.0, attention_teacher_steps=20,
@@ -64,7 +65,7 @@ def test_a_fresh_run_installs_the_prior_and_records_how_it_fitted(tmp_path):
     assert trainer.shape_prior is not None and trainer.shape_prior["frames"] >= 40
     from engine.jobs.events import CancelToken, StageReporter
     trainer.run(StageReporter("train", lambda p: None, CancelToken()))
-    from engine.lipsync.checkpoint import load_checkpoint, load_generator
+    from engine.lipsync.training.checkpoint import load_checkpoint, load_generator
     assert load_checkpoint(tmp_path / "p.ckpt").meta["shape_prior"] == trainer.shape_prior
     reloaded = load_generator(tmp_path / "p.ckpt")  # the prior travels in the state dict
     assert torch.equal(reloaded.attention.prior_weight, trainer.generator.attention.prior_weight)
@@ -125,7 +126,7 @@ def test_stabilising_transforms_hold_moving_points_still():
 
 
 def test_linear_audio_ceiling_finds_lips_the_audio_determines_and_no_more():
-    from engine.lipsync.ceiling import linear_audio_ceiling
+    from engine.lipsync.eval.audio_ceiling import linear_audio_ceiling
 
     rng = np.random.default_rng(0)
     feats = rng.normal(size=(400, 12))
@@ -139,7 +140,7 @@ def test_linear_audio_ceiling_finds_lips_the_audio_determines_and_no_more():
 
 
 def test_one_reference_is_a_mouth_at_rest():
-    from engine.lipsync.data import lip_opening, with_rest_reference
+    from engine.lipsync.data.windows import with_rest_reference
 
     head = SyntheticTalkingHead(4)
 

@@ -1,18 +1,18 @@
-"""References moved to the track's usual mouth place (engine.lipsync.recentre)."""
+"""References moved to the track's usual mouth place (engine.lipsync.data.recentre)."""
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
-from engine.lipsync.data import WindowDataset
-from engine.lipsync.recentre import MAX_SHIFT, MouthPlace, anchor, mouth_place, recentred_reference, shift_for
-from engine.lipsync.synthetic import SyntheticTalkingHead
+from engine.lipsync.data.recentre import MAX_SHIFT, MouthPlace, anchor, mouth_place, recentred_reference, shift_for
+from engine.lipsync.data.windows import WindowDataset
+from tests.synthetic_head import SyntheticTalkingHead
 from tests.unit.lipsync_helpers import TINY
 
 
 def test_the_place_follows_how_far_the_mouth_is_open():
-    from engine.lipsync.data import lip_opening
+    from engine.lipsync.mouth import lip_opening
 
     head = SyntheticTalkingHead(200, seed=1)
     place = mouth_place(head)

@@ -9,9 +9,9 @@ import torch
 
 from engine.errors import JobCancelled
 from engine.jobs.events import CancelToken, Progress, StageReporter
-from engine.lipsync.checkpoint import CheckpointError, load_checkpoint, load_generator
 from engine.lipsync.config import PRESETS
-from engine.lipsync.train import Trainer, TrainSettings
+from engine.lipsync.training.checkpoint import CheckpointError, load_checkpoint, load_generator
+from engine.lipsync.training.trainer import Trainer, TrainSettings
 from tests.unit.lipsync_helpers import TINY, tiny_dataset
 
 SETTINGS = TrainSettings(steps=3, threads=1, checkpoint_every=2)

@@ -28,9 +28,10 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from engine.lipsync.attention import SHAPE_UNIT, centred
-from engine.lipsync.data import INNER_LIPS, WindowDataset, window_datasets
+from engine.lipsync.data.windows import WindowDataset, window_datasets
 from engine.lipsync.mel import mel_windows, silence_share
+from engine.lipsync.model.attention import SHAPE_UNIT, centred
+from engine.lipsync.mouth import INNER_LIPS
 
 ALPHAS = (1.0, 10.0, 100.0, 1e3, 1e4, 1e5)  # ridge strengths tried (standardised features)
 # At inference the speech prediction is moved this many times further from its mean. The ridge
@@ -96,7 +97,7 @@ def ridge_fit(x: np.ndarray, y: np.ndarray, alpha: float) -> tuple[np.ndarray, n
 
 
 def _opening(shapes: np.ndarray) -> np.ndarray:
-    """(M, K, 2) → (M,) :func:`engine.lipsync.data.lip_opening` of every shape."""
+    """(M, K, 2) → (M,) :func:`engine.lipsync.mouth.lip_opening` of every shape."""
     upper, lower = INNER_LIPS
     return np.linalg.norm(shapes[:, upper] - shapes[:, lower], axis=-1)
 

@@ -1,10 +1,10 @@
-"""Checks and crop box of a clip for the lip-sync harness (:mod:`engine.lipsync.evaluate`).
+"""Checks and crop box of a clip for the lip-sync harness (:mod:`engine.lipsync.eval.harness`).
 
 A clip must have video and audio. The crop box is fixed for the whole clip (steady close-ups
 only) and placed the way the face template places a face: the eye centres 0.344 of the box
 apart, at 0.22 of its height (``engine.faces.template``) — but grown, when needed, so that the
 jaw and mouth points of every sampled frame stay inside the model's mouth rectangle with a
-margin (:data:`JAW_LIMITS`); otherwise the data rules (engine.lipsync.data, rule 2) reject the
+margin (:data:`JAW_LIMITS`); otherwise the data rules (engine.lipsync.data.windows, rule 2) reject the
 windows where the chin or a mouth corner comes near the mask edge. Frames are sampled across
 the whole clip, because the head moves.
 """
@@ -18,7 +18,7 @@ import numpy as np
 
 from engine.errors import MediaError
 from engine.lipsync.config import MOUTH_RECT
-from engine.lipsync.data import MASK_MARGIN
+from engine.lipsync.data.windows import MASK_MARGIN
 from engine.lipsync.masks import inner_bounds
 
 EYE_X = (0.328, 0.672)  # template eye centres (fractions of the crop)

@@ -8,7 +8,7 @@ the training frames, refits, and predicts the held-out frames' lips, mapped back
 frame's pose. Its lip distance and opening correlation are what the best *linear* audio →
 shape map reaches on this clip: an estimate of how hard the ``lmd`` and ``opening_corr``
 targets are, reported next to them. Pure landmark arithmetic; no images are generated.
-:mod:`engine.lipsync.bounds` adds further predictors and oracles on the same footing.
+:mod:`engine.lipsync.eval.lip_predictor_bounds` adds further predictors and oracles on the same footing.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ import numpy as np
 
 from engine.faces.align import apply, fit_similarity, invert
 from engine.faces.template import ALIGN_INDICES
-from engine.lipsync import metrics as M
-from engine.lipsync.shape_prior import ALPHAS, ridge_fit
+from engine.lipsync.eval import metrics as M
+from engine.lipsync.mouth import LIP_INDICES, inner_opening
+from engine.lipsync.training.shape_prior import ALPHAS, ridge_fit
 
 MIN_TRAIN, MIN_HELD = 50, 10  # frames with a mesh needed for a figure
 
@@ -35,7 +36,7 @@ class PoseLips:
 
     def __init__(self, train_mesh: np.ndarray, held_mesh: np.ndarray):
         """meshes (F, 478, 2) with NaN rows where no face was found."""
-        self.lips = list(M.LIP_INDICES)
+        self.lips = list(LIP_INDICES)
         self.held_mesh = held_mesh
         target = np.nanmedian(train_mesh[:, list(ALIGN_INDICES)], axis=0)  # (P, 2)
         train_pose, self._held_pose = _poses(train_mesh, target), _poses(held_mesh, target)
@@ -91,7 +92,7 @@ def linear_audio_ceiling(features_train: np.ndarray, train_mesh: np.ndarray, fea
     pred, alpha = ridge_predict(features_train[lips.train_rows].astype(np.float64), lips.train,
                                 features_held[lips.held_rows].astype(np.float64))
     back = lips.mesh_with(pred)
-    opening, real_opening = M.inner_opening(back), M.inner_opening(held_mesh)
+    opening, real_opening = inner_opening(back), inner_opening(held_mesh)
     ok = ~(np.isnan(opening) | np.isnan(real_opening))
     return {"lmd": M.lip_distance(back, held_mesh), "alpha": alpha,
             "opening_corr": M.correlation(opening[ok], real_opening[ok]) if ok.sum() > 2 else None}
@@ -99,8 +100,8 @@ def linear_audio_ceiling(features_train: np.ndarray, train_mesh: np.ndarray, fea
 
 def ceiling_for(source, train: Sequence[int], held: Sequence[int], train_mesh: np.ndarray, held_mesh: np.ndarray,
                 bins: int, mel_frames: int) -> dict[str, float | None]:
-    """:func:`linear_audio_ceiling` on a :class:`~engine.lipsync.data.WindowSource`'s own audio."""
-    from engine.lipsync.baselines import audio_features
+    """:func:`linear_audio_ceiling` on a :class:`~engine.lipsync.data.windows.WindowSource`'s own audio."""
+    from engine.lipsync.eval.baselines import audio_features
 
     return linear_audio_ceiling(audio_features(source, train, bins, mel_frames), train_mesh,
                                 audio_features(source, held, bins, mel_frames), held_mesh)

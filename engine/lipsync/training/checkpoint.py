@@ -23,7 +23,7 @@ import torch
 
 from engine.errors import AvdubError
 from engine.lipsync.config import LipSyncConfig
-from engine.lipsync.model import LipSyncModel
+from engine.lipsync.model.generator import LipSyncModel
 
 FORMAT = "avdub-lipsync"
 VERSION = 1

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from engine.lipsync.attention import SHAPE_UNIT, ReferenceAttention, ShapeAttention, centred, mix
-from engine.lipsync.blocks import ResidualMLP
 from engine.lipsync.config import CROP_SIZE, LipSyncConfig
-from engine.lipsync.decoder import Decoder
-from engine.lipsync.encoders import AudioEncoder, ImageEncoder
 from engine.lipsync.masks import mouth_mask_tensor
+from engine.lipsync.model.attention import SHAPE_UNIT, ReferenceAttention, ShapeAttention, centred, mix
+from engine.lipsync.model.blocks import ResidualMLP
+from engine.lipsync.model.decoder import Decoder
+from engine.lipsync.model.encoders import AudioEncoder, ImageEncoder
 
 
 @dataclass

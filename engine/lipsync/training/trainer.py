@@ -23,17 +23,17 @@ from torch.utils.data import DataLoader, Dataset
 
 from engine.errors import AvdubError, JobCancelled
 from engine.jobs.events import StageReporter
-from engine.lipsync import ddp
-from engine.lipsync.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from engine.lipsync.config import CROP_SIZE, LipSyncConfig
-from engine.lipsync.discriminators import (
+from engine.lipsync.training import ddp
+from engine.lipsync.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from engine.lipsync.model.discriminators import (
     TRIPLET, AudioVisualDiscriminator, FrameTripletDiscriminator, mismatched_audio)
-from engine.lipsync.losses import (
+from engine.lipsync.training.losses import (
     attention_loss, attention_targets, composite, shape_loss, hinge_discriminator_loss, hinge_generator_loss, landmark_loss,
     reconstruction_loss)
-from engine.lipsync.model import LipSyncModel
-from engine.lipsync.query_check import QueryCheck, split_for_query_check
-from engine.lipsync.shape_prior import INFERENCE_GAIN, fit_shape_prior
+from engine.lipsync.model.generator import LipSyncModel
+from engine.lipsync.training.query_residual_check import QueryCheck, split_for_query_check
+from engine.lipsync.training.shape_prior import INFERENCE_GAIN, fit_shape_prior
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class TrainSettings:
     num_workers: int = 0
     resume: bool = True  # continue from the checkpoint at the output path when there is one
     # Shape attention: hold out each track's latest windows to judge the learned part of the
-    # query on speech it never saw (engine.lipsync.query_check).
+    # query on speech it never saw (engine.lipsync.training.query_residual_check).
     query_check: bool = True
 
 
@@ -95,7 +95,7 @@ class Trainer:
         self.query_check: QueryCheck | None = None
         if config.attention == "shape" and settings.query_check:
             # The latest windows of each track judge the learned part of the query (see
-            # engine.lipsync.query_check): neither training nor the prior sees them.
+            # engine.lipsync.training.query_residual_check): neither training nor the prior sees them.
             self.dataset, self.query_check = split_for_query_check(dataset)
         self.query_check_result: dict | None = None
         self.checkpoint_path = Path(checkpoint)
@@ -146,7 +146,7 @@ class Trainer:
             self.shape_prior = ckpt.meta.get("shape_prior")
 
     def _fit_shape_prior(self) -> None:
-        """The speaker's closed-form audio → mouth-shape map (engine.lipsync.shape_prior), refitted
+        """The speaker's closed-form audio → mouth-shape map (engine.lipsync.training.shape_prior), refitted
         on every fresh run (also from a base checkpoint: the map is per speaker)."""
         prior = fit_shape_prior(self.dataset)
         if prior is None:

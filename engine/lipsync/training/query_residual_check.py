@@ -1,7 +1,7 @@
 """Whether the learned part of the shape query helps, judged on frames it never trained on.
 
 The shape attention's query is the closed-form audio → shape prior plus a small MLP learned
-during fine-tuning (:class:`engine.lipsync.attention.ShapeAttention`). On a few hundred
+during fine-tuning (:class:`engine.lipsync.model.attention.ShapeAttention`). On a few hundred
 frames that MLP can fit the training frames and hurt new speech: on address_en_26s, two
 10-minute fine-tunes chose references whose mouth opening correlated 0.33 and 0.18 with the
 real one, and 0.45 and 0.44 with the MLP switched off; on lecture_en_25s, where the prior is
@@ -27,10 +27,11 @@ import numpy as np
 import torch
 from torch.utils.data import ConcatDataset, Dataset
 
-from engine.lipsync.attention import SHAPE_UNIT, centred
 from engine.lipsync.config import CROP_SIZE
-from engine.lipsync.data import WindowDataset, frame_landmarks, lip_opening, window_datasets
+from engine.lipsync.data.windows import WindowDataset, frame_landmarks, window_datasets
 from engine.lipsync.mel import mel_windows
+from engine.lipsync.model.attention import SHAPE_UNIT, centred
+from engine.lipsync.mouth import lip_opening
 
 HELD_SHARE = 0.15  # of each track's training windows, the latest ones
 MIN_FRAMES = 30  # held-out frames with landmarks needed for a judgement

@@ -19,9 +19,9 @@ from pathlib import Path
 from torch.utils.data import ConcatDataset
 
 from engine.errors import AvdubError
-from engine.lipsync.clip_source import ClipWindowSource
 from engine.lipsync.config import LipSyncConfig
-from engine.lipsync.data import WindowDataset
+from engine.lipsync.data.clip_source import ClipWindowSource
+from engine.lipsync.data.windows import WindowDataset
 
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".mov", ".avi", ".webm")
 

@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 import torch
 
-from engine.lipsync.data import WindowSource
+from engine.lipsync.data.windows import WindowSource
 from engine.lipsync.mel import mel_windows
 
 
@@ -100,7 +100,7 @@ def pasted_baselines(source: WindowSource, train: Sequence[int], held_out: Seque
     baseline's (H, 256, 256, 3) frames {retrieval, closed, median}), donors aligned by the
     meshes' eye/nose points (train_mesh (len(train), 478, 2), held_mesh (H, 478, 2))."""
     from engine.faces.template import ALIGN_INDICES
-    from engine.lipsync.metrics import inner_opening
+    from engine.lipsync.mouth import inner_opening
 
     fixed = pick_fixed_frames(train, inner_opening(train_mesh))
     donors = {"retrieval": nearest_audio_frames(source, train, held_out, bins, mel_frames),

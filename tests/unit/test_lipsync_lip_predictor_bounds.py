@@ -1,13 +1,13 @@
-"""The landmark-space bounds of the harness's lmd target (engine.lipsync.bounds)."""
+"""The landmark-space bounds of the harness's lmd target (engine.lipsync.eval.lip_predictor_bounds)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from engine.lipsync.bounds import VISIBLE_SIZE, lip_bounds, visible_pixels
 from engine.lipsync.config import CROP_SIZE, MOUTH_RECT
+from engine.lipsync.eval.lip_predictor_bounds import VISIBLE_SIZE, lip_bounds, visible_pixels
 from engine.lipsync.masks import rect_pixels
-from engine.lipsync.metrics import LIP_INDICES
+from engine.lipsync.mouth import LIP_INDICES
 from tests.unit.lipsync_helpers import lip_meshes
 
 
@@ -93,7 +93,7 @@ def test_visible_pixels_never_see_the_mouth_rectangle():
 
 
 def test_drift_and_explained_modes():
-    from engine.lipsync.bounds import lip_drift
+    from engine.lipsync.eval.lip_predictor_bounds import lip_drift
 
     feats, mesh = _clip(np.random.default_rng(6))
     told = lip_drift(mesh[:300], mesh[300:], feats[:300], feats[300:])

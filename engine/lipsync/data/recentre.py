@@ -27,6 +27,7 @@ import numpy as np
 
 from engine.faces.template import MOUTH_JAW
 from engine.lipsync.config import CROP_SIZE
+from engine.lipsync.mouth import lip_opening
 
 # Mesh points that place the mouth: the outer corners (61, 291) and the upper lip's outer
 # middle (0). The lower lip and chin move with the jaw and are left out.
@@ -60,8 +61,6 @@ def mouth_place(source, frames: Sequence[int] | None = None) -> MouthPlace | Non
     """The track's :class:`MouthPlace` over ``frames`` of ``source`` (default: all) with known
     landmarks, from at most PLACE_SAMPLES of them (:func:`fit_place`); None when no frame has
     landmarks."""
-    from engine.lipsync.data import lip_opening  # data imports this module: its helper at call time
-
     frames = range(source.num_frames) if frames is None else frames
     step = max(1, len(frames) // PLACE_SAMPLES)
     known = [np.asarray(lm, np.float64) for i in frames[::step] if (lm := source.landmarks(i)) is not None]
@@ -84,8 +83,6 @@ def fit_place(anchors: np.ndarray, openings: np.ndarray) -> MouthPlace:
 def shift_for(points: np.ndarray | None, place: MouthPlace | None) -> np.ndarray:
     """(2,) px that move a frame's mouth anchor onto where ``place`` puts a mouth opened as far,
     at most MAX_SHIFT long; zero when either is unknown."""
-    from engine.lipsync.data import lip_opening  # data imports this module: its helper at call time
-
     if points is None or place is None:
         return np.zeros(2)
     points = np.asarray(points, np.float64)

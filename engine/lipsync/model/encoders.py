@@ -12,8 +12,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from engine.lipsync.blocks import ResBlock1d, ResBlock2d, ResidualMLP
 from engine.lipsync.config import LipSyncConfig
+from engine.lipsync.model.blocks import ResBlock1d, ResBlock2d, ResidualMLP
 
 
 class ImageEncoder(nn.Module):

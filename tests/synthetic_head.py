@@ -1,6 +1,6 @@
 """A synthetic talking head: a drawn face whose mouth opening follows a voiced audio envelope.
 
-For tests and benchmarks that need a :class:`~engine.lipsync.data.WindowSource` with a known
+For tests and benchmarks that need a :class:`~engine.lipsync.data.windows.WindowSource` with a known
 audio→mouth relation and no media: the audio is a harmonic buzz (140 Hz + harmonics) whose
 loudness follows a random smooth syllable envelope e(t) ∈ [0, 1]; the mouth's opening at frame
 t is e(t). The head drifts a few pixels (independently of the audio) so the input frames carry

@@ -3,7 +3,7 @@
 The first ``train_fraction`` of a steady close-up clip (fixed crop box, :class:`ClipWindowSource`)
 trains the model with its own audio; the held-out rest (after a gap of one window, at most
 ``max_held_out`` frames) is regenerated from its own audio and compared with the real frames,
-next to three pasted baselines (:mod:`engine.lipsync.baselines`). Two tests ask whether the
+next to three pasted baselines (:mod:`engine.lipsync.eval.baselines`). Two tests ask whether the
 mouths follow the audio at all (a model can beat the baselines on landmark distance with a
 fixed, half-open mouth): the *shift test* regenerates with the audio moved by ±5 frames and
 recovers each shift from the cross-correlation of mouth-opening series; the *silence test*
@@ -23,13 +23,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from engine.faces.template import PAPER_MOUTH_RECT
-from engine.lipsync import baselines
-from engine.lipsync import metrics as M
 from engine.lipsync.config import LipSyncConfig, preset
+from engine.lipsync.eval import baselines
+from engine.lipsync.eval import metrics as M
 from engine.lipsync.masks import rect_pixels
+from engine.lipsync.mouth import LIP_INDICES, inner_opening
 
 if TYPE_CHECKING:
-    from engine.lipsync.clip_source import ClipWindowSource
+    from engine.lipsync.data.clip_source import ClipWindowSource
 
 SHIFTS = (-5, 5)  # video frames the audio is moved by in the shift test
 MAX_LAG = 10  # frames searched when estimating a shift
@@ -63,7 +64,7 @@ class EvalSettings:
     batch_size: int = 16  # inference frames per batch
     stabilise: bool = True  # align every crop by its eye/nose points (as the product's crops are)
     # Inference overrides of the shape query (None: as the checkpoint chose), to compare them on
-    # one checkpoint: the prior's gain and the weight of the learned part (engine.lipsync.attention).
+    # one checkpoint: the prior's gain and the weight of the learned part (engine.lipsync.model.attention).
     prior_gain: float | None = None
     residual_gain: float | None = None
 
@@ -97,7 +98,7 @@ def _shifted(samples: np.ndarray, frames: int, fps: float, sr: int) -> np.ndarra
 
 def _mouth_box(landmarks: np.ndarray) -> tuple[int, int, int, int]:
     """Box around all real lip points of the held-out frames, grown by MOUTH_MARGIN, in the crop."""
-    pts = landmarks[:, M.LIP_INDICES].reshape(-1, 2)
+    pts = landmarks[:, LIP_INDICES].reshape(-1, 2)
     pts = pts[~np.isnan(pts).any(1)]
     if len(pts) == 0:
         from engine.errors import MediaError
@@ -116,7 +117,7 @@ def _image_scores(images: np.ndarray, real: np.ndarray, face_box, mouth_box) -> 
 
 
 def _motion_scores(lm: np.ndarray, real_lm: np.ndarray) -> dict[str, float | None]:
-    opening, real_open = M.inner_opening(lm), M.inner_opening(real_lm)
+    opening, real_open = inner_opening(lm), inner_opening(real_lm)
     ok = ~(np.isnan(opening) | np.isnan(real_open))
     return {"lmd": M.lip_distance(lm, real_lm), "lmd_centred": M.lip_distance(lm, real_lm, centred=True),
             "opening_corr": M.correlation(opening[ok], real_open[ok]) if ok.sum() > 2 else None,
@@ -150,8 +151,8 @@ def prepared_clip(settings: EvalSettings, registry, log: Log = lambda _: None) -
     it and mesh the training frames; the face mesh is closed on leaving."""
     import torch
 
-    from engine.lipsync.clip_source import ClipWindowSource
-    from engine.lipsync.eval_clip import auto_box, check_clip
+    from engine.lipsync.data.clip_source import ClipWindowSource
+    from engine.lipsync.eval.clip_preparation import auto_box, check_clip
 
     torch.set_num_threads(settings.threads)
     cfg = preset(settings.preset)
@@ -191,7 +192,7 @@ def _stabilise(source, lms, train_end: int, train_lm: np.ndarray, log: Log) -> n
     training frames' mesh mapped along."""
     from engine.faces.align import apply
     from engine.faces.template import ALIGN_INDICES
-    from engine.lipsync.eval_clip import stabilising_transforms
+    from engine.lipsync.eval.clip_preparation import stabilising_transforms
 
     log(f"meshing {source.num_frames - train_end} more frames to align the crops")
     points = np.concatenate([train_lm, lms.measure(source.frames[train_end:])])[:, list(ALIGN_INDICES)]
@@ -207,14 +208,14 @@ def _evaluate(settings: EvalSettings, clip: PreparedClip, log: Log) -> dict:
     import torch
 
     from engine.jobs.events import CancelToken, StageReporter
-    from engine.lipsync.ceiling import ceiling_for
-    from engine.lipsync.checkpoint import load_checkpoint, load_generator
-    from engine.lipsync.data import WindowDataset
-    from engine.lipsync.eval_strip import write_strip
+    from engine.lipsync.data.recentre import mouth_place
+    from engine.lipsync.data.windows import WindowDataset
+    from engine.lipsync.eval.audio_ceiling import ceiling_for
+    from engine.lipsync.eval.comparison_strip import write_strip
     from engine.lipsync.infer import WithAudio, generate_chunk
     from engine.lipsync.mel import SAMPLE_RATE
-    from engine.lipsync.recentre import mouth_place
-    from engine.lipsync.train import Trainer, TrainSettings
+    from engine.lipsync.training.checkpoint import load_checkpoint, load_generator
+    from engine.lipsync.training.trainer import Trainer, TrainSettings
 
     cfg, source, held, train_end, box, lms, train_lm = (clip.cfg, clip.source, clip.held, clip.train_end, clip.box,
                                                          clip.lms, clip.train_lm)
@@ -257,7 +258,7 @@ def _evaluate(settings: EvalSettings, clip: PreparedClip, log: Log) -> dict:
                       seconds_per_step=round(total_s / ckpt.step, 3) if ckpt.step else None)
     model = load_generator(ckpt_path)
     if model.config != cfg:
-        from engine.lipsync.checkpoint import CheckpointError
+        from engine.lipsync.training.checkpoint import CheckpointError
         raise CheckpointError(f"{ckpt_path} holds a '{model.config.name}' model, not '{cfg.name}'")
     train_info["inference"] = _override_query(model, settings)
 
@@ -300,16 +301,16 @@ def _evaluate(settings: EvalSettings, clip: PreparedClip, log: Log) -> dict:
                     "fixed_frames": fixed}
     for name, images in methods.items():
         report[name] = {**_image_scores(images, real, face_box, mouth_box), **_motion_scores(method_lm[name], real_lm)}
-    real_open = M.inner_opening(real_lm)
+    real_open = inner_opening(real_lm)
     report["real"] = {"vlap": M.laplacian_variance(real, mouth_box), "open_mean": float(np.nanmean(real_open)),
                       "open_std": float(np.nanstd(real_open)), "faces_found": float(np.mean(~np.isnan(real_open)))}
-    base_open = M.fill_missing(M.inner_opening(method_lm["model"]))
+    base_open = M.fill_missing(inner_opening(method_lm["model"]))
     report["shift_test"] = {
         "shifts": list(SHIFTS),
-        "estimates": [M.estimate_lag(base_open, M.fill_missing(M.inner_opening(shift_lm[k])), MAX_LAG) for k in SHIFTS],
+        "estimates": [M.estimate_lag(base_open, M.fill_missing(inner_opening(shift_lm[k])), MAX_LAG) for k in SHIFTS],
         "real_vs_model_lag": M.estimate_lag(M.fill_missing(real_open), base_open, MAX_LAG),
     }
-    report["silence_test"] = _silence_report(M.inner_opening(silent_lm), held, fps, spans)
+    report["silence_test"] = _silence_report(inner_opening(silent_lm), held, fps, spans)
     report["audio_ceiling"] = ceiling_for(source, range(train_end), held, train_lm, real_lm, cfg.mel_bins,
                                           cfg.mel_frames)
     report["targets"] = _targets(report)
@@ -362,7 +363,7 @@ def _targets(r: dict) -> dict:
     sil = r["silence_test"]
     checks = {
         "lmd_vs_best_baseline": r["model"]["lmd"] / best if best > 0 else None,
-        # What the best linear audio → lips map reaches (engine.lipsync.ceiling): how hard lmd is here.
+        # What the best linear audio → lips map reaches (engine.lipsync.eval.audio_ceiling): how hard lmd is here.
         "ceiling_lmd_vs_best_baseline": (r["audio_ceiling"]["lmd"] / best
                                          if best > 0 and r.get("audio_ceiling", {}).get("lmd") is not None else None),
         "vlap_vs_real": r["model"]["vlap"] / r["real"]["vlap"] if r["real"]["vlap"] > 0 else None,

@@ -1,4 +1,4 @@
-"""The held-out check of the learned part of the shape query (engine.lipsync.query_check)."""
+"""The held-out check of the learned part of the shape query (engine.lipsync.training.query_residual_check)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import numpy as np
 import torch
 from torch.utils.data import ConcatDataset
 
-from engine.lipsync.model import LipSyncModel
-from engine.lipsync.query_check import HELD_SHARE, split_for_query_check
-from engine.lipsync.shape_prior import fit_shape_prior
-from engine.lipsync.train import Trainer, TrainSettings
+from engine.lipsync.model.generator import LipSyncModel
+from engine.lipsync.training.query_residual_check import HELD_SHARE, split_for_query_check
+from engine.lipsync.training.shape_prior import fit_shape_prior
+from engine.lipsync.training.trainer import Trainer, TrainSettings
 from tests.unit.lipsync_helpers import tiny_dataset
 from tests.unit.test_lipsync_prior import SHAPED, _dataset
 
@@ -55,7 +55,7 @@ def test_a_harmful_learned_query_is_switched_off_and_a_harmless_one_kept():
 
 def test_the_trainer_records_the_choice_in_the_checkpoint(tmp_path):
     from engine.jobs.events import CancelToken, StageReporter
-    from engine.lipsync.checkpoint import load_checkpoint, load_generator
+    from engine.lipsync.training.checkpoint import load_checkpoint, load_generator
 
     trainer = Trainer(SHAPED, _dataset(240), TrainSettings(steps=2, use_gan=False, threads=1, checkpoint_every=10**6),
                       tmp_path / "q.ckpt")
@@ -73,7 +73,7 @@ def test_the_harness_can_override_the_inference_gains_of_one_checkpoint(tmp_path
     import pytest
 
     from engine.errors import AvdubError
-    from engine.lipsync.evaluate import EvalSettings, _override_query
+    from engine.lipsync.eval.harness import EvalSettings, _override_query
 
     def settings(**gains) -> EvalSettings:
         return EvalSettings(video=tmp_path / "clip.mp4", out=tmp_path, **gains)

@@ -31,19 +31,13 @@ from torch.utils.data import ConcatDataset, Dataset
 
 from engine.errors import AvdubError
 from engine.lipsync.config import CROP_SIZE, LipSyncConfig, language_id
+from engine.lipsync.data.recentre import mouth_place, recentred_reference
 from engine.lipsync.masks import landmarks_inside, mouth_mask
 from engine.lipsync.mel import mel_windows
-from engine.lipsync.recentre import mouth_place, recentred_reference
+from engine.lipsync.mouth import lip_opening
 
 MASK_MARGIN = 0.02  # crop fractions (≈ 5 px at 256) between any mouth landmark and the mask edge
 HIDDEN = 0.5  # value of hidden pixels in [0, 1] images (0 after the model's [-1, 1] mapping)
-INNER_LIPS = (4, 5)  # rows of the upper and lower inner-lip points among the 13 (MOUTH_JAW)
-
-
-def lip_opening(landmarks: np.ndarray) -> float:
-    """Inner-lip opening of (13, 2) jaw/mouth landmarks, in their units."""
-    return float(np.linalg.norm(landmarks[INNER_LIPS[0]] - landmarks[INNER_LIPS[1]]))
-
 
 REST_QUANTILE = 0.05  # openings at most this quantile of a pool count as a mouth at rest
 
@@ -163,7 +157,7 @@ class WindowDataset(Dataset):
         self.source, self.config = source, config
         # Resized crops kept as uint8 (R² · 3 bytes a frame): worth it for short tracks on CPU.
         self._cache: dict[int, torch.Tensor] | None = {} if cache_images else None
-        # References as the model sees them (moved to the usual mouth place, engine.lipsync.recentre):
+        # References as the model sees them (moved to the usual mouth place, engine.lipsync.data.recentre):
         # few distinct frames, so always kept.
         self._reference_cache: dict[int, tuple[torch.Tensor, np.ndarray | None]] = {}
         frames = frames if frames is not None else range(source.num_frames)

@@ -86,19 +86,19 @@ class ShapeAttention(nn.Module):
         nn.init.zeros_(self.query[-1].weight)  # start at the references' mean shape
         nn.init.zeros_(self.query[-1].bias)
         # At inference the learned change counts this much (1 or 0, chosen on held-out frames
-        # by engine.lipsync.query_check); training always uses it.
+        # by engine.lipsync.training.query_residual_check); training always uses it.
         self.register_buffer("residual_gain", torch.ones(()))
         self.mel_dim = mel_dim
         if mel_dim is not None:
             # A fixed linear map from the flattened log-mel window, set in closed form per speaker
-            # (engine.lipsync.shape_prior); buffers, not parameters: gradient steps would only
+            # (engine.lipsync.training.shape_prior); buffers, not parameters: gradient steps would only
             # wander from the exact least-squares solution. Zero until fitted.
             self.register_buffer("prior_weight", torch.zeros(2 * num_landmarks, mel_dim))  # (2K, F·L)
             self.register_buffer("prior_bias", torch.zeros(2 * num_landmarks))  # (2K,)
             self.register_buffer("prior_silence", torch.zeros(2 * num_landmarks))  # (2K,) change in silence
             # At inference the map's speech prediction is moved away from its mean over the
             # speaker's speech by ``prior_gain`` (ridge shrinks it towards the mean; see
-            # engine.lipsync.shape_prior.INFERENCE_GAIN). Training uses the plain map.
+            # engine.lipsync.training.shape_prior.INFERENCE_GAIN). Training uses the plain map.
             self.register_buffer("prior_mean", torch.zeros(2 * num_landmarks))  # (2K,)
             self.register_buffer("prior_gain", torch.ones(()))
 
@@ -106,7 +106,7 @@ class ShapeAttention(nn.Module):
                   mean: torch.Tensor | None = None, gain: float = 1.0) -> None:
         """Install a fitted audio → shape-change map: weight (2K, F·L), bias (2K,), the change
         for digital silence (2K,), the mean prediction over speech (2K,) and the inference gain,
-        in key units (engine.lipsync.shape_prior)."""
+        in key units (engine.lipsync.training.shape_prior)."""
         assert self.mel_dim is not None, "this attention was built without an audio prior"
         assert weight.shape == self.prior_weight.shape and bias.shape == silence.shape == self.prior_bias.shape
         self.prior_weight.copy_(weight)

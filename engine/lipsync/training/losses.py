@@ -18,10 +18,10 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from engine.lipsync.attention import SHAPE_UNIT, centred, shape_distance
 from engine.lipsync.config import CROP_SIZE
+from engine.lipsync.model.attention import SHAPE_UNIT, centred, shape_distance
 
-from engine.lipsync.msssim import ms_ssim
+from engine.lipsync.training.msssim import ms_ssim
 
 
 def composite(generated: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

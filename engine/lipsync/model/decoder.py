@@ -12,8 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from engine.lipsync.blocks import ResBlock2d, group_norm
 from engine.lipsync.config import LipSyncConfig
+from engine.lipsync.model.blocks import ResBlock2d, group_norm
 
 
 class Decoder(nn.Module):

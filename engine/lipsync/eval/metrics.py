@@ -2,7 +2,7 @@
 
 All images are 256×256 RGB uint8 crops in template space (what the model pastes), and boxes
 are (x1, y1, x2, y2) template pixels. Image measures: SSIM (the Gaussian-window SSIM of
-:mod:`engine.lipsync.msssim`) and PSNR inside a box; sharpness as the variance of the Laplacian
+:mod:`engine.lipsync.training.msssim`) and PSNR inside a box; sharpness as the variance of the Laplacian
 of the grey box (a blurred mouth has less high-frequency energy, so a lower value). Motion
 measures work on landmark series (:class:`MouthLandmarks`): the mean distance of the lip
 points, the inner-lip opening (mesh points 13–14, in template pixels), its Pearson correlation
@@ -17,12 +17,9 @@ import cv2
 import numpy as np
 import torch
 
-from engine.faces.template import LOWER_LIP_INNER, UPPER_LIP_INNER
-from engine.lipsync.msssim import ssim
+from engine.lipsync.mouth import LIP_INDICES
+from engine.lipsync.training.msssim import ssim
 
-# MediaPipe face-mesh lip contour (outer and inner rings, 40 points: FACEMESH_LIPS).
-LIP_INDICES = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 185, 40, 39, 37, 0, 267, 269, 270, 409,
-               78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 191, 80, 81, 82, 13, 312, 311, 310, 415)
 Box = tuple[int, int, int, int]
 
 
@@ -74,11 +71,6 @@ def estimate_lag(reference: np.ndarray, shifted: np.ndarray, max_lag: int) -> in
         if c is not None and c > best:
             best, best_lag = c, lag
     return best_lag
-
-
-def inner_opening(landmarks: np.ndarray) -> np.ndarray:
-    """(F, 478, 2) mesh landmarks → (F,) inner-lip opening in pixels (NaN where missing)."""
-    return np.linalg.norm(landmarks[:, UPPER_LIP_INNER] - landmarks[:, LOWER_LIP_INNER], axis=-1)
 
 
 def lip_distance(generated: np.ndarray, real: np.ndarray, centred: bool = False) -> float:

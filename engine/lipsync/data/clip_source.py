@@ -1,4 +1,4 @@
-"""A :class:`~engine.lipsync.data.WindowSource` over a talking-head clip with a fixed crop box.
+"""A :class:`~engine.lipsync.data.windows.WindowSource` over a talking-head clip with a fixed crop box.
 
 A stand-in for the face pipeline, for footage that is already a steady close-up (such as the
 256×256 test clips): every frame is cut at the same square box (OpenCV decode, resampled to
@@ -10,7 +10,7 @@ by K-means (10 clusters) over the reference pool (e.g. the training part of the 
 mouth shapes once landmarks are set, as the product's tracks choose them, else over small grey
 thumbnails of the mouth region; for each cluster, the member closest to its centre that is not
 in the window; with landmarks set, one of them is a mouth at rest
-(:func:`~engine.lipsync.data.with_rest_reference`).
+(:func:`~engine.lipsync.data.windows.with_rest_reference`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import numpy as np
 from engine.errors import MediaError
 from engine.faces.references import mouth_shapes
 from engine.lipsync.config import CROP_SIZE, MOUTH_RECT, NUM_LANDMARKS
-from engine.lipsync.data import with_rest_reference
+from engine.lipsync.data.windows import with_rest_reference
 from engine.lipsync.masks import rect_pixels
 from engine.lipsync.mel import SAMPLE_RATE, array_span
 from engine.media.audio import decode_audio

@@ -2,7 +2,7 @@
 
 The harness's ``lmd`` target asks for a generated mouth within 0.6 × the best baseline's
 landmark distance. Before any image is drawn, a *predictor* of the lip points must already
-reach that. This measures, in landmark space (:class:`~engine.lipsync.ceiling.PoseLips`: the
+reach that. This measures, in landmark space (:class:`~engine.lipsync.eval.audio_ceiling.PoseLips`: the
 40 mesh lip points, pose-normalised by the eye/nose points, predicted for the held-out
 frames and mapped back into each frame's pose), what predictors trained on the clip's own
 training frames reach, and what *oracles* reach that are handed part of the true held-out
@@ -30,7 +30,7 @@ shape:
   ``ridge_nearest_reference``, the reference whose lip *shape* (centred, as the shape
   attention compares them) is nearest the ridge prediction's, its lips where they lay; and
   ``ridge_nearest_reference_recentred``, the same reference moved so that its mouth anchor
-  lies where the training frames usually have it at that opening (:mod:`engine.lipsync.recentre`,
+  lies where the training frames usually have it at that opening (:mod:`engine.lipsync.data.recentre`,
   as the model's references are) — what a renderer that copies one attended reference's mouth
   reaches.
 
@@ -43,8 +43,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from engine.lipsync import metrics as M
-from engine.lipsync.ceiling import PoseLips, ridge_predict
+from engine.faces.template import LOWER_LIP_INNER, UPPER_LIP_INNER
+from engine.lipsync.eval.audio_ceiling import PoseLips, ridge_predict
+from engine.lipsync.mouth import LIP_INDICES
 
 KNN = 30  # training frames averaged by ``knn_audio``
 AUDIO_COMPONENTS = 60  # whitened principal components of the log-mel windows for ``knn_audio``
@@ -133,11 +134,11 @@ def _nearest(candidates: np.ndarray, queries: np.ndarray, shape_only: bool = Fal
 
 
 def _recentred(candidates: np.ndarray, frames: np.ndarray) -> np.ndarray:
-    """(n, 80) lips moved as :mod:`engine.lipsync.recentre` moves references: each one's mouth
+    """(n, 80) lips moved as :mod:`engine.lipsync.data.recentre` moves references: each one's mouth
     anchor onto where (F, 80) ``frames`` usually have it at that opening."""
-    from engine.lipsync.recentre import ANCHOR_POINTS, fit_place
+    from engine.lipsync.data.recentre import ANCHOR_POINTS, fit_place
 
-    rows = [list(M.LIP_INDICES).index(p) for p in ANCHOR_POINTS]
+    rows = [list(LIP_INDICES).index(p) for p in ANCHOR_POINTS]
     pts, all_pts = candidates.reshape(len(candidates), -1, 2), frames.reshape(len(frames), -1, 2)
     place = fit_place(all_pts[:, rows].mean(1), _opening(frames))
     anchors = pts[:, rows].mean(1)  # (n, 2)
@@ -148,8 +149,8 @@ def _recentred(candidates: np.ndarray, frames: np.ndarray) -> np.ndarray:
 def _opening(flat_lips: np.ndarray) -> np.ndarray:
     """(n, 80) pose-normalised lips → (n,) inner-lip opening."""
     pts = flat_lips.reshape(len(flat_lips), -1, 2)
-    lips = list(M.LIP_INDICES)
-    upper, lower = lips.index(M.UPPER_LIP_INNER), lips.index(M.LOWER_LIP_INNER)
+    lips = list(LIP_INDICES)
+    upper, lower = lips.index(UPPER_LIP_INNER), lips.index(LOWER_LIP_INNER)
     return np.linalg.norm(pts[:, upper] - pts[:, lower], axis=-1)
 
 

@@ -1,4 +1,4 @@
-"""A :class:`~engine.lipsync.data.WindowSource` over one face track of a project.
+"""A :class:`~engine.lipsync.data.windows.WindowSource` over one face track of a project.
 
 Crops come from the faces pipeline: the source frame warped by the track's similarity, which
 was fitted to eye corners and the nasal bridge only (no lip or jaw point moves the crop:
@@ -14,7 +14,7 @@ evenly spread sample of the track (``cache_frames`` frames, in runs of :data:`RU
 consecutive frames so that every run yields training windows) is decoded once and stored at
 the model's resolution as a memory-mapped ``.npy`` in the project cache; it serves the
 training windows and the reference pool (:meth:`TrackWindowSource.crop` returns those crops
-at the model's resolution, which :func:`engine.lipsync.data.to_tensor` takes as they are).
+at the model's resolution, which :func:`engine.lipsync.data.windows.to_tensor` takes as they are).
 For inference, :meth:`TrackWindowSource.load` decodes one chunk at full 256 px at a time.
 Audio is any 16 kHz recording on the source's clock (the original for fine-tuning, the dub
 for generation), usually memory-mapped too (:func:`cached_audio`).
@@ -39,7 +39,7 @@ from engine.faces.template import CROP_SIZE, MOUTH_JAW
 from engine.fsutil import file_fingerprint
 from engine.jobs.cache import StageCache
 from engine.lipsync.config import DEFAULT_CACHE_FRAMES
-from engine.lipsync.data import with_rest_reference
+from engine.lipsync.data.windows import with_rest_reference
 from engine.lipsync.mel import SAMPLE_RATE, array_span, window_bounds
 from engine.media import frame_times, iter_frames, probe
 from engine.project.model import FaceTrack, Project
