@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 import importlib.resources as resources
 import importlib.util
-import os
 import shutil
 from pathlib import Path
 
 from engine.errors import ModelMissingError
+from engine.fsutil import atomic_write
 from engine.models.registry import ModelLocation, ModelRegistry
 
 
@@ -27,18 +27,16 @@ def _package_file(package: str, relative: str) -> Path | None:
 
 
 def _concatenate(parts: list[Path], dest: Path, sha256: str | None = None) -> None:
-    tmp = dest.with_name(f"{dest.name}.part-{os.getpid()}")  # concurrent first uses never share a file
     digest = hashlib.sha256()
-    with open(tmp, "wb") as out:
+    with atomic_write(dest) as out:  # concurrent first uses never share a temporary file
         for part in parts:
             with open(part, "rb") as f:
                 while block := f.read(1 << 22):
                     digest.update(block)
                     out.write(block)
-    if sha256 is not None and digest.hexdigest() != sha256:
-        tmp.unlink(missing_ok=True)
-        raise ModelMissingError(dest.parent.name, "its parts are corrupted (sha256 mismatch)", "reinstall the part packages")
-    os.replace(tmp, dest)
+        if sha256 is not None and digest.hexdigest() != sha256:  # raising here keeps dest as it was
+            raise ModelMissingError(dest.parent.name, "its parts are corrupted (sha256 mismatch)",
+                                    "reinstall the part packages")
 
 
 def _assemble_whisper_base(dest: Path) -> bool:
