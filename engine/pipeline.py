@@ -5,7 +5,8 @@ hash decides whether the stage is up to date) and ``run(ctx) -> None`` (does the
 ``ctx.cache`` per unit so that a change in one segment recomputes only that segment).
 Stage modules are imported lazily, so `avdub info` does not pay for torch or mediapipe.
 A stage without a module is *not built yet*: running it is an error, never a silent success.
-After each stage the project is saved atomically, so a killed run resumes where it stopped.
+After each stage the project is saved atomically, so a killed run resumes where it stopped;
+a run first removes the temporary files and folders that killed processes left behind.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from types import ModuleType
 from typing import Any
 
 from engine.errors import AvdubError, StageNotBuiltError
+from engine.fsutil import remove_dead_temps
 from engine.jobs.cache import StageCache, hash_inputs
 from engine.jobs.events import CancelToken, ProgressSink, StageReporter, ignore_progress
 from engine.models.registry import ModelRegistry
@@ -146,6 +148,7 @@ def run_stages(factory: ContextFactory, stages: list[StageSpec]) -> list[tuple[S
     """Run ``stages`` in order; returns (stage, "ran"/"up to date") pairs. Saves after each."""
     for spec in stages:  # fail before doing anything if part of the plan does not exist yet
         load_stage_module(spec)
+    remove_dead_temps(factory.folder.root)  # a killed run's (or save's) leftovers, whatever stage it was in
     outcome = []
     for spec in stages:
         module = load_stage_module(spec)
