@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.cli.progress import TerminalProgress, cancel_on_interrupt
-from engine.errors import AvdubError, MediaError, UnsupportedLanguageError
+from engine.errors import AvdubError, JobCancelled, MediaError, UnsupportedLanguageError
 from engine.languages import LANGUAGE_NAMES, is_known_language
 from engine.media.probe import MediaInfo, probe
 from engine.models.registry import ModelRegistry
@@ -180,6 +180,10 @@ def _run(folder: ProjectFolder, until: str | None, only: str | None, options: Ru
         factory = ContextFactory(folder, project, ModelRegistry.from_environment(), options, bars, cancel)
         try:
             return run_stages(factory, stages)
+        except AvdubError as exc:
+            if cancel.cancelled and not isinstance(exc, JobCancelled):  # e.g. ffmpeg stopped by the same Ctrl-C
+                raise JobCancelled("cancelled") from None
+            raise
         finally:
             bars.close()
 
