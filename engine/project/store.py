@@ -230,10 +230,11 @@ def save_project(folder: ProjectFolder, project: Project, backup: bool = True) -
     validate(project, str(folder.project_file))
     text = to_document(project)
     try:
-        backed_up = backup and folder.project_file.exists() and _write_backup(folder, text)
+        if backup and folder.project_file.exists():
+            _write_backup(folder, text)
         atomic_write_text(folder.project_file, text)
         folder.autosave_file.unlink(missing_ok=True)  # the saved file is now the newest state
-        if backed_up:
+        if backup:
             _drop_old_backups(folder)  # only now: the new version is safely on disk
     except OSError as exc:
         raise ProjectError(
@@ -273,19 +274,18 @@ def _backups(folder: ProjectFolder) -> list[Path]:
     return sorted(folder.backups_dir.glob("project-*.json"))
 
 
-def _write_backup(folder: ProjectFolder, new_text: str) -> bool:
-    """Keep the current project.json in backups/ before it is replaced; False when there was
-    nothing new to keep (it equals the new text, or the newest backup already holds it)."""
+def _write_backup(folder: ProjectFolder, new_text: str) -> None:
+    """Keep the current project.json in backups/ before it is replaced, unless there is nothing
+    new to keep (it equals the new text, or the newest backup already holds it)."""
     current = folder.project_file.read_bytes()
     if current == new_text.encode("utf-8"):
-        return False
+        return
     existing = _backups(folder)
     if existing and _same_bytes(existing[-1], current):
-        return False  # an earlier save that failed after its backup already kept this version
+        return  # an earlier save that failed after its backup already kept this version
     folder.backups_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     atomic_write_bytes(folder.backups_dir / f"project-{stamp}.json", current)
-    return True
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
