@@ -15,6 +15,7 @@ them at the start of every pipeline run.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -117,6 +118,27 @@ def _remove(path: Path) -> None:
             path.unlink(missing_ok=True)
     except OSError:
         pass  # a read-only or vanished folder: nothing more to do here
+
+
+LOW_SPACE_BYTES = 64 * 1024  # below this a failed write is taken for a full disk
+
+
+def disk_refusal(path: Path) -> OSError | None:
+    """An ``OSError`` (EROFS or ENOSPC) when the file system holding ``path`` is read-only or
+    (almost) full, else None. For libraries whose failed writes lose the errno (libsndfile
+    says "System error"): where the disk is full, that is what the error was."""
+    path = Path(path)
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    try:
+        st = os.statvfs(path)
+    except OSError:
+        return None
+    if st.f_flag & os.ST_RDONLY:
+        return OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+    if st.f_bavail * st.f_frsize < LOW_SPACE_BYTES:
+        return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+    return None
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.fsutil import TEMP_MARK, atomic_write_text, fsync_dir, fsync_tree, is_dead_temp, tree_bytes
+from engine.errors import AvdubError
+from engine.fsutil import (TEMP_MARK, atomic_write_text, disk_refusal, fsync_dir, fsync_tree, is_dead_temp,
+                           tree_bytes)
 from engine.project.codec import encode
 
 
@@ -67,6 +69,20 @@ class StageCache:
         pending = self.begin(stage, inputs)
         try:
             compute(pending.directory)
+        except OSError as exc:
+            pending.discard()
+            if exc.filename is None:  # a write() that failed names no file: say where it was
+                exc.filename = str(pending.final)
+            raise
+        except AvdubError:
+            pending.discard()
+            raise
+        except Exception as exc:  # e.g. libsndfile's "System error" on a full disk
+            pending.discard()
+            refused = disk_refusal(pending.final.parent)
+            if refused is not None:
+                raise refused from exc
+            raise
         except BaseException:
             pending.discard()
             raise
