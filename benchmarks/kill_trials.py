@@ -37,6 +37,7 @@ from engine.media.probe import probe  # noqa: E402
 from engine.project.model import Segment, Speaker, VoiceSettings  # noqa: E402
 from engine.project.store import ProjectFolder, create_project, load_project, parse_document, save_project  # noqa: E402
 
+SAVE_LOOP_SECONDS = 4.0  # about 1 s of start-up, then hundreds of saves
 CLIP = "video/vr_face1.mp4"  # 6 s: the speech stages take a few seconds on a CPU
 TEXTS = ("Olá a todos.", "Hoje falamos de física.", "Até logo.")
 # A save loop: edits a setting and saves, as the studio does on every save, as fast as it can.
@@ -174,14 +175,21 @@ def main(argv: list[str] | None = None) -> dict:
     trials: list[Trial] = []
     for _ in range(args.trials):
         kind = "save" if random.random() < args.save_share else random.choice(("speak", "speak", "fit"))
-        delay = random.uniform(0.0, seconds[kind] if kind != "save" else 2.0)
+        delay = random.uniform(0.0, seconds[kind] if kind != "save" else SAVE_LOOP_SECONDS)
         trials.append(run_trial(bases, work, kind, delay))
+        t = trials[-1]
+        print(f"{len(trials):4d} {t.kind:<5} {t.delay:6.2f} s killed={t.killed} temporaries={t.temporaries} "
+              f"{'held' if not t.problems else 'FAILED: ' + '; '.join(t.problems)}", file=sys.stderr, flush=True)
     failed = [t for t in trials if t.problems]
     result = {
         "tried": len(trials), "held": len(trials) - len(failed), "failed": len(failed),
         "runs": sum(t.kind != "save" for t in trials), "saves": sum(t.kind == "save" for t in trials),
         "killed_mid_way": sum(t.killed for t in trials),
         "kills_that_left_temporaries": sum(t.temporaries > 0 for t in trials),
+        "by_kind": {kind: {"tried": sum(t.kind == kind for t in trials),
+                           "left_temporaries": sum(t.kind == kind and t.temporaries > 0 for t in trials),
+                           "failed": sum(t.kind == kind and bool(t.problems) for t in trials)}
+                    for kind in ("speak", "fit", "save")},
         "unloadable_projects": sum(any("project.json" in p for p in t.problems) for t in trials),
         "unparsable_backups": sum(any(p.startswith("backup") for p in t.problems) for t in trials),
         "left_temporaries": sum(any(p.startswith("left behind") for p in t.problems) for t in trials),
