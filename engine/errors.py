@@ -7,6 +7,8 @@ stage is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import errno
+
 
 class AvdubError(Exception):
     """Base of all user-facing errors; ``str(error)`` is a complete sentence."""
@@ -60,3 +62,30 @@ class JobCancelled(AvdubError):
     """The user cancelled a job; nothing it would have written was kept."""
 
     exit_code = 130
+
+
+class DiskError(AvdubError):
+    """The disk refused a write: full, over quota, read-only or not permitted. Nothing was lost:
+    every write is atomic, so the previous files are as they were."""
+
+
+# What a disk says when it refuses a write, and what the user can do about it.
+_DISK_ADVICE = {
+    errno.ENOSPC: "the disk is full; free some space and try again",
+    errno.EDQUOT: "the disk quota is used up; free some space and try again",
+    errno.EFBIG: "the file would exceed a file size limit",
+    errno.EROFS: "the file system is read-only; copy the project to a writable place",
+    errno.EACCES: "permission denied; check who owns the folder",
+    errno.EPERM: "the operation is not permitted here; check who owns the folder",
+}
+
+
+def disk_error(exc: OSError) -> DiskError | None:
+    """The one-line user error for a refused write, or None when ``exc`` is something else (a bug
+    that should keep its traceback)."""
+    advice = _DISK_ADVICE.get(exc.errno) if exc.errno is not None else None
+    if advice is None:
+        return None
+    verb = "cannot access" if exc.errno in (errno.EACCES, errno.EPERM) else "cannot write"
+    where = f" {exc.filename}" if exc.filename else ""
+    return DiskError(f"{verb}{where}: {exc.strerror or exc} ({advice}); nothing was lost")

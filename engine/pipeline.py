@@ -6,7 +6,8 @@ output depends on; its hash decides whether the stage is up to date) and ``run(c
 that segment). Stage modules are cheap to import (torch and mediapipe load inside their
 functions), so `avdub info` does not pay for them.
 A stage without a module is *not built yet*: running it is an error, never a silent success.
-After each stage the project is saved atomically, so a killed run resumes where it stopped.
+After each stage the project is saved atomically, so a killed run resumes where it stopped;
+a run first removes the temporary files and folders that killed processes left behind.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 from engine.errors import AvdubError, StageNotBuiltError
+from engine.fsutil import remove_dead_temps
 from engine.jobs.cache import StageCache, hash_inputs
 from engine.jobs.events import CancelToken, ProgressSink, StageReporter, ignore_progress
 from engine.models.registry import ModelRegistry
@@ -130,6 +132,7 @@ def run_stages(factory: ContextFactory, stages: list[StageSpec]) -> list[tuple[S
     """Run ``stages`` in order; returns (stage, "ran"/"up to date") pairs. Saves after each."""
     for spec in stages:  # fail before doing anything if part of the plan does not exist yet
         stage_module(spec)
+    remove_dead_temps(factory.folder.root)  # a killed run's (or save's) leftovers, whatever stage it was in
     outcome = []
     for spec in stages:
         module = stage_module(spec)

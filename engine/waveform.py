@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.fsutil import atomic_write
 from engine.jobs.events import CancelToken, ProgressSink, StageReporter, ignore_progress
 from engine.media.audio import SAMPLE_RATE, iter_audio_blocks
 
@@ -72,7 +73,8 @@ def compute_envelope(path: str, duration: float = 0.0, *, progress: ProgressSink
 
 
 def save_envelope(env: Envelope, path: Path) -> None:
-    np.savez(Path(path), lo=env.lo, hi=env.hi, rms_db=env.rms_db, rate=env.rate)
+    with atomic_write(path) as f:
+        np.savez(f, lo=env.lo, hi=env.hi, rms_db=env.rms_db, rate=env.rate)
 
 
 def load_envelope(path: Path) -> Envelope:

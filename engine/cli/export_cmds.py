@@ -9,6 +9,7 @@ from pathlib import Path
 
 from engine.cli.progress import TerminalProgress, cancel_on_interrupt
 from engine.errors import AvdubError, ProjectError
+from engine.fsutil import atomic_path
 from engine.project.store import load_project
 
 
@@ -44,7 +45,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         if not rendered.is_file():
             raise ProjectError(f"no rendered video yet; run: avdub run {folder.root} --until render")
         args.video.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(rendered, args.video)
+        with atomic_path(args.video) as tmp:
+            shutil.copyfile(rendered, tmp)
         written.append(str(args.video))
     if args.stems:
         from engine.export.stems import write_stems

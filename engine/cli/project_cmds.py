@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from engine.cli.progress import TerminalProgress, cancel_on_interrupt
-from engine.errors import AvdubError, MediaError, UnsupportedLanguageError
+from engine.errors import AvdubError, JobCancelled, MediaError, UnsupportedLanguageError
+from engine.fsutil import atomic_path
 from engine.languages import LANGUAGE_NAMES, is_known_language
 from engine.media.probe import MediaInfo, probe
 from engine.models.registry import ModelRegistry
@@ -180,6 +181,10 @@ def _run(folder: ProjectFolder, until: str | None, only: str | None, options: Ru
         factory = ContextFactory(folder, project, ModelRegistry.from_environment(), options, bars, cancel)
         try:
             return run_stages(factory, stages)
+        except AvdubError as exc:
+            if cancel.cancelled and not isinstance(exc, JobCancelled):  # e.g. ffmpeg stopped by the same Ctrl-C
+                raise JobCancelled("cancelled") from None
+            raise
         finally:
             bars.close()
 
@@ -214,7 +219,8 @@ def cmd_dub(args: argparse.Namespace) -> int:
     if not exported.is_file():
         raise AvdubError(f"the export stage wrote no video ({exported})")
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(exported, args.output)
+    with atomic_path(args.output) as tmp:
+        shutil.copyfile(exported, tmp)
     _, project = load_project(folder.root)
     timings = {stage.value: {"outcome": what, "seconds": project.stages[stage.value].seconds}
                for stage, what in outcome if stage.value in project.stages}

@@ -3,8 +3,8 @@
 The archive holds ``project.json`` (its source path rewritten to point inside the archive),
 the source video under ``media/`` (optional), and the project's ``cache/`` and ``exports/``
 (optional), so takes, face tracks and fine-tuned checkpoints travel with it. Files are
-streamed into the zip in blocks; nothing is loaded whole. The zip is written to a temporary
-name and renamed when complete, so a full disk never leaves a half archive that looks valid.
+streamed into the zip in blocks; nothing is loaded whole. The zip goes through the atomic
+writer, so a full disk or a cancel never leaves a half archive that looks valid.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from engine.errors import ProjectError
+from engine.fsutil import TEMP_MARK, atomic_write
 from engine.jobs.events import Progress, ProgressSink, ignore_progress
 from engine.project.model import Project
 from engine.project.store import PROJECT_FILE, ProjectFolder, load_project, to_document
@@ -29,7 +30,8 @@ STORED_SUFFIXES = {".mp4", ".mkv", ".mov", ".webm", ".avi", ".m4a", ".aac", ".mp
 def _files_under(root: Path) -> Iterator[Path]:
     if root.is_dir():
         for path in sorted(root.rglob("*")):
-            if path.is_file() and ".tmp-" not in path.name:
+            # a temporary file, or a file inside a temporary folder (a stage still writing)
+            if path.is_file() and not any(TEMP_MARK in part for part in path.relative_to(root).parts):
                 yield path
 
 
@@ -50,23 +52,17 @@ def write_archive(folder: ProjectFolder, project: Project, out: Path, *, include
             entries += [(p, p.relative_to(folder.root).as_posix()) for p in _files_under(base)]
     entries = [(p, n) for p, n in entries if p.resolve() != out.resolve()]
     total = sum(p.stat().st_size for p, _ in entries)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     done = 0
     try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
+        with atomic_write(out) as f, zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
             zf.writestr(PROJECT_FILE, to_document(archived))
             for path, name in entries:
                 kind = zipfile.ZIP_STORED if path.suffix.lower() in STORED_SUFFIXES else zipfile.ZIP_DEFLATED
                 zf.write(path, name, compress_type=kind)
                 done += path.stat().st_size
                 progress(Progress("archive", done, total, name))
-        os.replace(tmp, out)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise ProjectError(f"cannot write the archive {out}: {exc.strerror or exc}") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return out
 
 

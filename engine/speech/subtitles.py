@@ -10,6 +10,7 @@ import enum
 from pathlib import Path
 
 from engine.errors import AvdubError
+from engine.fsutil import atomic_write_text
 from engine.project.model import Project
 
 
@@ -47,6 +48,7 @@ def write(project: Project, which: Which, path: Path, fmt: str) -> int:
     if which is not Which.SOURCE and not any(s.target_text.strip() for s in project.segments):
         raise AvdubError("the project has no translations yet; run: avdub run PROJECT --until translate")
     subs = build(project, which)
+    text = subs.to_string(format_=FORMATS[fmt])
     path.parent.mkdir(parents=True, exist_ok=True)
-    subs.save(str(path), format_=FORMATS[fmt], encoding="utf-8")
+    atomic_write_text(path, text)  # a full disk leaves the old file (or none), never an empty one
     return len(subs)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import ProjectError
-from engine.fsutil import file_fingerprint
+from engine.fsutil import atomic_path, file_fingerprint
 from engine.stages.context import StageContext
 from engine.stages.dub_audio import dub_track, require_dub_track
 
@@ -87,11 +87,11 @@ def publish_video(ctx: StageContext, watermark: bool | None = None) -> Path:
         raise ProjectError(f"the rendered video was made {state} the AI-dubbed watermark; render again with "
                            f"render.watermark = {str(watermark).lower()} before exporting it")
     out = ctx.folder.exports_dir / f"{base_name(ctx)}.{ctx.project.target_language}.mp4"
-    out.unlink(missing_ok=True)
-    try:
-        os.link(rendered, out)
-    except OSError:
-        shutil.copyfile(rendered, out)
+    with atomic_path(out) as tmp:
+        try:
+            os.link(rendered, tmp)
+        except OSError:
+            shutil.copyfile(rendered, tmp)
     return out
 
 

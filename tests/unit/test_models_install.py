@@ -196,13 +196,13 @@ def test_a_half_joined_file_of_a_killed_process_is_removed_and_a_live_ones_kept(
     dest = tmp_path / "user" / "toy"
     dest.mkdir(parents=True)
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    (dest / f"config.json.join-{int(dead.stdout)}").write_bytes(b"half")
+    (dest / f".config.json.tmp-{int(dead.stdout)}-abc123.json").write_bytes(b"half")
     with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]) as live:
-        (dest / f"config.json.join-{live.pid}").write_bytes(b"in progress")
+        (dest / f".config.json.tmp-{live.pid}-def456.json").write_bytes(b"in progress")
         registry.locate("toy")
         names = sorted(p.name for p in dest.iterdir())
         live.kill()
-    assert names == ["config.json", f"config.json.join-{live.pid}"]
+    assert names == [f".config.json.tmp-{live.pid}-def456.json", "config.json"]
 
 
 def test_a_model_with_a_missing_part_package_is_missing(tmp_path: Path) -> None:

@@ -7,13 +7,12 @@ The file is a plain dict of tensors, numbers, strings, lists and dicts, so it lo
      "state": {"generator": …, "disc_full": …, "disc_av": …, "opt_g": …, "opt_d": …},
      "meta": {"step": …, "preset": …, "created": …, "torch": …, …}}
 
-Writes are atomic (temporary file in the same folder + rename): a crash mid-save leaves the
-previous checkpoint intact.
+Writes go through the atomic writer (``engine.fsutil.atomic_write``): a crash mid-save leaves
+the previous checkpoint intact.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 import torch
 
 from engine.errors import AvdubError
+from engine.fsutil import atomic_write
 from engine.lipsync.config import LipSyncConfig
 from engine.lipsync.model.generator import LipSyncModel
 
@@ -50,12 +50,8 @@ def save_checkpoint(path: Path, config: LipSyncConfig, state: dict[str, Any], me
     meta = dict(meta, created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 torch=str(torch.__version__), preset=config.name)
     doc = {"format": FORMAT, "version": VERSION, "config": config.to_dict(), "state": state, "meta": meta}
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        torch.save(doc, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_write(path) as f:
+        torch.save(doc, f)
 
 
 def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> Checkpoint:
