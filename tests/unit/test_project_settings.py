@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from engine.cli.main import main
-from engine.errors import ProjectValidationError
+from engine.errors import ProjectError, ProjectValidationError
 from engine.project.settings import FitChoices, LipSyncChoices, RenderChoices, SpeechChoices, choices_of
 from engine.project.store import create_project, load_project, save_project
 from tests.conftest import media_file
@@ -139,3 +139,54 @@ def test_saving_wrong_settings_is_refused_and_keeps_the_file(project: Path) -> N
         save_project(folder, loaded)
     assert (project / "project.json").read_bytes() == before
 
+
+def test_the_defaults_are_the_domain_defaults() -> None:
+    from engine.faces.pieces import PIECE_SECONDS
+    from engine.faces.render import BlendMode, RenderSettings
+    from engine.speech.fit import FitSettings
+    from engine.stages.speech_settings import SpeechSettings
+
+    assert RenderChoices().piece_seconds == PIECE_SECONDS
+    assert tuple(m.value for m in BlendMode) == ("detail", "replace") and RenderChoices().blend == BlendMode.DETAIL.value
+    assert (RenderChoices().crf, RenderChoices().preset) == (RenderSettings().crf, RenderSettings().preset)
+    assert FitChoices() == FitChoices(**vars(FitSettings()))
+    speech = SpeechSettings()
+    assert SpeechChoices(fit=FitChoices()) == SpeechChoices(speech.asr_backend, speech.asr_model, speech.mt_backend,
+                                                            speech.glossary, FitChoices(**vars(speech.fit)),
+                                                            speech.background)
+
+
+def _context(root: Path, stage: str, extra: dict | None = None):
+    from engine.models.registry import ModelRegistry
+    from engine.pipeline import ContextFactory, RunOptions, spec_for
+
+    folder, loaded = load_project(root)
+    factory = ContextFactory(folder, loaded, ModelRegistry.from_environment(), RunOptions(extra=extra or {}))
+    return factory.make(spec_for(stage))
+
+
+def test_the_stages_read_typed_choices(project: Path) -> None:
+    from engine.faces.render import BlendMode
+    from engine.stages.lipsync_settings import choices
+    from engine.stages.render import settings_of
+    from engine.stages.speech_settings import load_settings
+
+    _with_settings(project, {"speech": {"glossary": ["NumPy"], "fit": {"min_speed": 1, "max_speed": 2}},
+                             "lipsync": {"steps": 300, "minutes": 2, "chunks": {}},
+                             "render": {"blend": "replace", "crf": 23}})
+    ctx = _context(project, "render", {"render": {"crf": 30}})
+    speech = load_settings(ctx.project)
+    assert speech.glossary == ("NumPy",) and (speech.fit.min_speed, speech.fit.max_speed) == (1.0, 2.0)
+    assert choices(ctx) == {"steps": 300, "minutes": 2.0}  # the choices made, typed; not the records
+    render = settings_of(ctx)
+    assert render.blend is BlendMode.REPLACE and render.crf == 30  # this run's override wins
+
+
+def test_a_wrong_override_of_a_run_is_named(project: Path) -> None:
+    from engine.stages.lipsync_settings import choices
+    from engine.stages.render import settings_of
+
+    with pytest.raises(ProjectError, match=r"^invalid settings: settings\.lipsync\.steps: must be above 0, got 0$"):
+        choices(_context(project, "train", {"lipsync": {"steps": 0}}))
+    with pytest.raises(ProjectError, match=r"settings\.render\.crf: expected an integer, got the string 'high'"):
+        settings_of(_context(project, "render", {"render": {"crf": "high"}}))
