@@ -2,7 +2,9 @@
 
 Decoding walks the dataclass type hints and checks every value, so a hand-edited
 project.json fails with the exact field path (``segments[3].start``) and the reason,
-instead of a crash somewhere later. Unknown keys are rejected too: they are typos more often
+instead of a crash somewhere later. Ranges a type cannot express are checked by the
+dataclass itself: its ``__post_init__`` raises :class:`InvalidField`, which decoding reports
+with the field's path. Unknown keys are rejected too: they are typos more often
 than not, and silently dropping them would lose the user's data on the next save.
 """
 
@@ -23,6 +25,14 @@ class DecodeError(ValueError):
     def __init__(self, path: str, reason: str):
         self.path, self.reason = path, reason
         super().__init__(f"{path}: {reason}")
+
+
+class InvalidField(ValueError):
+    """Raised by a dataclass's ``__post_init__`` for a field out of its range; decoding adds the path."""
+
+    def __init__(self, field: str, reason: str):
+        self.field, self.reason = field, reason
+        super().__init__(f"{field}: {reason}")
 
 
 def encode(value: Any) -> Any:
@@ -130,7 +140,10 @@ def _decode_dataclass(cls: type, data: Any, path: str) -> Any:
                 raise DecodeError(sub, "missing")
             continue
         kwargs[name] = decode(hints[name], data[name], sub)
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except InvalidField as exc:
+        raise DecodeError(_join(path, exc.field), exc.reason) from None
 
 
 def _join(path: str, name: str) -> str:

@@ -31,6 +31,7 @@ from engine.fsutil import atomic_write_bytes, atomic_write_text, file_fingerprin
 from engine.languages import is_known_language
 from engine.project.codec import DecodeError, decode, encode
 from engine.project.model import MediaRef, Project, new_id
+from engine.project.settings import check_settings
 
 PROJECT_FILE = "project.json"
 AUTOSAVE_FILE = "autosave.json"
@@ -218,6 +219,10 @@ def validate(project: Project, file: str) -> None:
     for i, track in enumerate(project.face_tracks):
         if track.end_frame <= track.start_frame:
             fail(f"project.face_tracks[{i}].end_frame", "must be after start_frame")
+    try:
+        check_settings(project.settings)  # the user's choices, typed (engine.project.settings)
+    except DecodeError as exc:
+        fail(f"project.{exc.path}", exc.reason)
 
 
 def to_document(project: Project) -> str:

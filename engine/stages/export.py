@@ -23,6 +23,7 @@ from typing import Any
 
 from engine.errors import ProjectError
 from engine.fsutil import atomic_path, file_fingerprint
+from engine.project.settings import RENDER, choices_of
 from engine.stages.context import StageContext
 from engine.stages.dub_audio import dub_track, require_dub_track
 
@@ -81,7 +82,7 @@ def publish_video(ctx: StageContext, watermark: bool | None = None) -> Path:
     rendered = _rendered(ctx)
     if not rendered.is_file():
         raise ProjectError(f"no rendered video at {rendered}; run: avdub run {ctx.folder.root} --until render")
-    rendered_with = bool(ctx.project.settings.get("render", {}).get("watermark", True))
+    rendered_with = choices_of(ctx.project.settings, RENDER).watermark
     if watermark is not None and watermark != rendered_with:
         state = "with" if rendered_with else "without"
         raise ProjectError(f"the rendered video was made {state} the AI-dubbed watermark; render again with "

@@ -7,7 +7,8 @@ User choices live beside what the stages record, in one dict::
      "chunk_frames": 100, "batch_frames": 16,                            # lipsync
      "model": {...},  "chunks": {...}, "last_run": {...}}                # recorded by the stages
 
-A run may override any choice through ``RunOptions.extra["lipsync"]``. Defaults depend on the
+The choices are typed by :class:`engine.project.settings.LipSyncChoices`, checked when the
+project loads and, for a run's overrides (``RunOptions.extra["lipsync"]``), here. Defaults depend on the
 device: on CUDA the ``fast`` preset for the paper's 10 000 fine-tuning steps, unbounded in time;
 on CPU the ``cpu`` preset, 2000 steps, at most 30 minutes, on one thread (on a busy 2-core
 machine two threads ran 7.5× slower than one).
@@ -15,18 +16,17 @@ machine two threads ran 7.5× slower than one).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from engine.errors import AvdubError
 from engine.faces.chunks import DEFAULT_MAX_FRAMES
 from engine.lipsync.config import DEFAULT_CACHE_FRAMES
+from engine.project.settings import LIPSYNC, LipSyncChoices, choices_of
 from engine.stages.context import StageContext
 
-KEY = "lipsync"
-CHOICES = ("preset", "steps", "minutes", "threads", "base", "cache_frames", "batch_size", "use_gan", "seed",
-           "chunk_frames", "batch_frames")
-RECORDS = ("model", "chunks", "last_run")  # written by the stages, never user choices
+KEY = LIPSYNC
+CHOICES = tuple(f.name for f in fields(LipSyncChoices))  # typed, checked when the project loads
 
 
 def cuda_wanted(device: str) -> bool:
@@ -54,15 +54,17 @@ class LipSyncSettings:
 
 
 def choices(ctx: StageContext) -> dict[str, Any]:
-    """The user's choices: project settings, then this run's overrides."""
+    """The user's choices made (project settings, then this run's overrides), checked and typed;
+    a choice left out is absent, so its default can depend on the device."""
     saved = ctx.project.settings.get(KEY, {})
     extra = dict(ctx.options.extra.get(KEY, {}))
     unknown = set(extra) - set(CHOICES)
     if unknown:
         raise AvdubError(f"unknown lip-sync settings {sorted(unknown)}; known: {', '.join(CHOICES)}")
-    merged = {k: saved[k] for k in CHOICES if k in saved}
-    merged.update({k: v for k, v in extra.items() if v is not None})
-    return merged
+    overrides = {k: v for k, v in extra.items() if v is not None}
+    typed: LipSyncChoices = choices_of(ctx.project.settings, KEY, overrides)
+    made = {k for k in CHOICES if k in saved} | set(overrides)
+    return {k: getattr(typed, k) for k in CHOICES if k in made}
 
 
 MODEL_CHOICES = ("preset", "steps", "base", "cache_frames", "batch_size", "use_gan", "seed")

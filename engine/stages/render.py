@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import ProjectError
+from engine.project.settings import RENDER, RenderChoices, choices_of
 from engine.fsutil import file_fingerprint
 from engine.media import probe
 from engine.stages.context import StageContext
@@ -39,14 +40,11 @@ OUTPUT = "dubbed.mp4"
 
 
 def settings_of(ctx: StageContext) -> RenderSettings:
-    from engine.faces.pieces import PIECE_SECONDS
     from engine.faces.render import BlendMode, RenderSettings
 
-    raw = {**ctx.project.settings.get("render", {}), **dict(ctx.options.extra.get("render", {}))}
-    return RenderSettings(crf=int(raw.get("crf", 18)), preset=str(raw.get("preset", "medium")),
-                          watermark=bool(raw.get("watermark", True)),
-                          blend=BlendMode(raw.get("blend", BlendMode.DETAIL.value)),
-                          piece_seconds=float(raw.get("piece_seconds", PIECE_SECONDS)))
+    c: RenderChoices = choices_of(ctx.project.settings, RENDER, dict(ctx.options.extra.get(RENDER, {})))
+    return RenderSettings(crf=c.crf, preset=c.preset, watermark=c.watermark, blend=BlendMode(c.blend),
+                          piece_seconds=c.piece_seconds)
 
 
 def _audio(ctx: StageContext) -> Path | None:

@@ -1,7 +1,8 @@
 """The speech stages' settings and bookkeeping, kept in ``project.settings["speech"]``.
 
-Settings (user-editable): ASR backend/model, MT backend, glossary terms, fit bounds, whether
-to mix a ducked copy of the original audio under the dub. Bookkeeping (written by stages):
+Settings (user-editable, typed and checked when the project loads:
+:class:`engine.project.settings.SpeechChoices`): ASR backend/model, MT backend, glossary terms,
+fit bounds, whether to mix a ducked copy of the original audio under the dub. Bookkeeping (written by stages):
 the machine translation each segment last received (so a user's edit is recognised and never
 overwritten), the spoken-duration estimates, the overflow remedies and per-run counters.
 """
@@ -12,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.project.model import Project
+from engine.project.settings import SPEECH, SpeechChoices, choices_of
 from engine.speech.fit import FitSettings
 
-KEY = "speech"
+KEY = SPEECH
 
 
 @dataclass(frozen=True)
@@ -32,14 +34,9 @@ def section(project: Project) -> dict[str, Any]:
 
 
 def load_settings(project: Project) -> SpeechSettings:
-    s = section(project)
-    fit = s.get("fit", {})
+    c: SpeechChoices = choices_of(project.settings, KEY)
     return SpeechSettings(
-        asr_backend=s.get("asr_backend", "faster-whisper"),
-        asr_model=s.get("asr_model"),
-        mt_backend=s.get("mt_backend"),
-        glossary=tuple(s.get("glossary", ())),
-        fit=FitSettings(min_speed=float(fit.get("min_speed", 0.80)), max_speed=float(fit.get("max_speed", 1.25)),
-                        stretch_short=bool(fit.get("stretch_short", False))),
-        background=bool(s.get("background", False)),
+        asr_backend=c.asr_backend, asr_model=c.asr_model, mt_backend=c.mt_backend, glossary=c.glossary,
+        fit=FitSettings(min_speed=c.fit.min_speed, max_speed=c.fit.max_speed, stretch_short=c.fit.stretch_short),
+        background=c.background,
     )
