@@ -171,6 +171,8 @@ def run_process(cmd: Sequence[str], what: str, *, input: bytes | None = None, ca
 
     A non-zero exit is the caller's to judge; a stall, timeout or missing program raises
     MediaError, a cancel JobCancelled."""
+    if cancel is not None:
+        cancel.check()
     proc = _start(cmd, what, input is not None)
     watch = _Watch(proc, what, cancel, stall_seconds, timeout)
     out: list[bytes] = []
@@ -207,6 +209,8 @@ def stream_process(cmd: Sequence[str], what: str, block_bytes: int, *, cancel: C
     meanwhile. Ends by raising MediaError (``explain`` of the stderr tail) when the exit code is not zero. Stopping
     early (``break``, an exception, Ctrl-C) kills the child. Time the caller spends on a block does
     not count as the child's stall."""
+    if cancel is not None:
+        cancel.check()
     proc = _start(cmd, what, False)
     watch = _Watch(proc, what, cancel, stall_seconds, None)
     err = _thread(_drain, proc.stderr, watch.add_stderr)
@@ -225,6 +229,8 @@ def stream_process(cmd: Sequence[str], what: str, block_bytes: int, *, cancel: C
             if not block:
                 break
             watch.set_waiting(False)
+            if cancel is not None:
+                cancel.check()
             yield bytes(block)
             watch.set_waiting(True)
         err.join()
