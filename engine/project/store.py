@@ -80,7 +80,12 @@ class ProjectFolder:
         return (self.root / stored).resolve() if not os.path.isabs(stored) else Path(stored)
 
     def relative(self, path: Path) -> str:
-        """How a path is stored: relative to the project folder, so the two can move together."""
+        """How a path is stored: relative to the project folder, so the two can move together.
+        A file under the folder is named by the path it was reached through (a cache folder the
+        user linked to another disk still counts as inside); others by their real location."""
+        lexical = os.path.relpath(os.path.abspath(path), os.path.abspath(self.root))
+        if is_inside_project(lexical):
+            return lexical
         return os.path.relpath(Path(path).resolve(), self.root.resolve())
 
     def source_path(self, project: Project) -> Path:

@@ -133,3 +133,17 @@ def test_a_damaged_long_video_ends_in_transcribe(tmp_path: Path) -> None:
         pytest.fail("transcribing a damaged video did not end within 240 s")
     assert "Traceback" not in proc.stderr
     assert proc.returncode == 0 or proc.stderr.strip().splitlines()[-1].startswith("avdub: error: "), proc.stderr
+
+
+def test_a_cache_linked_to_another_disk_still_holds_the_projects_files(tmp_path: Path) -> None:
+    folder, project, video = _project(tmp_path)
+    elsewhere = tmp_path / "other disk" / "cache"
+    elsewhere.mkdir(parents=True)
+    shutil.rmtree(folder.cache_dir)
+    folder.cache_dir.symlink_to(elsewhere, target_is_directory=True)
+    take = folder.cache_dir / "speak" / "t" / "take.wav"
+    stored = folder.relative(take)
+    assert stored == "cache/speak/t/take.wav"
+    project.dub_track = stored
+    save_project(folder, project)
+    assert load_project(folder.root)[1].dub_track == stored
