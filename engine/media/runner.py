@@ -198,6 +198,9 @@ def run_process(cmd: Sequence[str], what: str, *, input: bytes | None = None, ca
         if proc.poll() is None:
             kill(proc)
             proc.wait()
+        for pipe in (proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
     watch.raise_if_ended()
     return ProcessResult(code, b"".join(out), watch.stderr())
 
@@ -206,9 +209,9 @@ def stream_process(cmd: Sequence[str], what: str, block_bytes: int, *, cancel: C
                    stall_seconds: float | None = STALL_SECONDS,
                    explain: Callable[[bytes], str] = lambda stderr: last_error_line(stderr)) -> Iterator[bytes]:
     """Yield ``cmd``'s stdout in blocks of ``block_bytes`` (the last may be shorter), stderr drained
-    meanwhile. Ends by raising MediaError (``explain`` of the stderr tail) when the exit code is not zero. Stopping
-    early (``break``, an exception, Ctrl-C) kills the child. Time the caller spends on a block does
-    not count as the child's stall."""
+    meanwhile. Ends by raising MediaError (``explain`` of the stderr tail) when the exit code is
+    not zero. Stopping early (``break``, an exception, Ctrl-C) kills the child. Time the caller
+    spends on a block does not count as the child's stall."""
     if cancel is not None:
         cancel.check()
     proc = _start(cmd, what, False)
@@ -243,6 +246,8 @@ def stream_process(cmd: Sequence[str], what: str, block_bytes: int, *, cancel: C
         dog.join()
         proc.stdout.close()
         proc.wait()
+        err.join(POLL_SECONDS * 10)  # EOF follows the child's end (unless something inherited the pipe)
+        proc.stderr.close()
     watch.raise_if_ended()
     if code != 0:
         raise MediaError(f"{what}: {explain(watch.stderr())}")
