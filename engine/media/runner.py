@@ -269,6 +269,9 @@ FFMPEG_PROGRESS = ("-stats",)  # ffmpeg prints a progress line every 0.5 s even 
 
 
 def safe_path_arg(path: Path | str) -> str:
-    """A file name a tool cannot mistake for an option: ``-x.mp4`` becomes ``./-x.mp4``."""
+    """A file name a tool cannot mistake for an option or (ffmpeg) a protocol: ``-x.mp4`` and
+    ``concat:a.mp4`` become ``./-x.mp4`` and ``./concat:a.mp4``."""
     text = os.fspath(path)
-    return f".{os.sep}{text}" if text.startswith("-") else text
+    if text.startswith("-") or (":" in text and not os.path.isabs(text)):
+        return f".{os.sep}{text}"
+    return text

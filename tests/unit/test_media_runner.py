@@ -147,3 +147,6 @@ def test_file_names_that_look_like_options_are_read_as_files(tmp_path: Path, mon
     assert probe(Path("-y.wav")).duration == pytest.approx(1.0, abs=0.05)
     assert decode_audio(Path("-y.wav")).size == 16000
     assert np.abs(next(iter_audio_blocks(Path("-y.wav")))).max() > 0.1
+    (tmp_path / "-y.wav").rename(tmp_path / "subfile:-y.wav")  # a protocol prefix to ffmpeg, unless ./
+    assert probe(Path("subfile:-y.wav")).duration == pytest.approx(1.0, abs=0.05)
+    assert decode_audio(Path("subfile:-y.wav")).size == 16000
