@@ -85,12 +85,11 @@ def test_a_silent_stuck_tool_is_stopped_after_the_stall_time() -> None:
 
 
 def test_time_spent_by_the_consumer_is_not_a_stall() -> None:
-    code = "import sys; [sys.stdout.write('x' * 1000) or sys.stdout.flush() for _ in range(5)]"
     blocks = []
-    for block in stream_process([PY, "-c", code], "slow reader", 1000, stall_seconds=0.5):
-        time.sleep(1.0)  # the child waits on us, not the other way round
+    for block in stream_process(["sh", "-c", "printf xxxxx; printf yyyyy"], "slow reader", 5, stall_seconds=2.0):
+        time.sleep(2.5)  # longer than the stall time, but the child waits on us, not the other way round
         blocks.append(block)
-    assert b"".join(blocks) == b"x" * 5000
+    assert b"".join(blocks) == b"xxxxxyyyyy"
 
 
 def test_cancel_ends_the_child_and_raises_cancelled(tmp_path: Path) -> None:
