@@ -32,6 +32,13 @@ def _gone(pid: int) -> bool:
     return False
 
 
+def _wait_for(path: Path) -> None:
+    """Until the child has written its pid (a loaded machine may take seconds to start Python)."""
+    deadline = time.monotonic() + 60
+    while not (path.is_file() and path.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def _finishes(work, seconds: float) -> object:
     """Run ``work`` in a thread; fail (instead of hanging the suite) if it is not done in time."""
     box: dict = {}
@@ -94,9 +101,10 @@ def test_time_spent_by_the_consumer_is_not_a_stall() -> None:
 
 def test_cancel_ends_the_child_and_raises_cancelled(tmp_path: Path) -> None:
     pid_file = tmp_path / "pid"
-    code = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
+    code = (f"import os, time; p = {str(pid_file)!r}; open(p + '.tmp', 'w').write(str(os.getpid())); "
+            "os.replace(p + '.tmp', p); time.sleep(60)")
     token = CancelToken()
-    threading.Timer(1.0, token.cancel).start()
+    threading.Thread(target=lambda: _wait_for(pid_file) or token.cancel(), daemon=True).start()
     with pytest.raises(JobCancelled):
         _finishes(lambda: run_process([PY, "-c", code], "cancelled", cancel=token), 30)
     assert _gone(int(pid_file.read_text()))
@@ -113,18 +121,19 @@ def test_stopping_a_stream_early_kills_the_child() -> None:
 
 def test_ctrl_c_while_waiting_kills_the_child(tmp_path: Path) -> None:
     pid_file = tmp_path / "pid"
-    code = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
+    code = (f"import os, time; p = {str(pid_file)!r}; open(p + '.tmp', 'w').write(str(os.getpid())); "
+            "os.replace(p + '.tmp', p); time.sleep(60)")
 
     def interrupt(*_):
         raise KeyboardInterrupt
 
     old = signal.signal(signal.SIGALRM, interrupt)
-    signal.setitimer(signal.ITIMER_REAL, 1.5)
+    main = threading.main_thread().ident
+    threading.Thread(target=lambda: _wait_for(pid_file) or signal.pthread_kill(main, signal.SIGALRM), daemon=True).start()
     try:
         with pytest.raises(KeyboardInterrupt):
             run_process([PY, "-c", code], "interrupted")
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
     assert _gone(int(pid_file.read_text()))
 
