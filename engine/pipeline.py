@@ -17,12 +17,13 @@ import time
 from dataclasses import dataclass, field
 from types import ModuleType
 
-from engine.errors import AvdubError, StageNotBuiltError
+from engine.errors import AvdubError, MediaError, StageNotBuiltError
 from engine.fsutil import remove_dead_temps
 from engine.jobs.cache import StageCache, hash_inputs
 from engine.jobs.events import CancelToken, ProgressSink, StageReporter, ignore_progress
 from engine.models.registry import ModelRegistry
 from engine.project.model import Project, StageRecord
+from engine.project.source import SourceChangedError, source_change
 from engine.project.store import ProjectFolder, save_project, utc_now
 from engine.stages import export, fit, lipsync, render, speak, track, train, transcribe, translate
 from engine.stages.context import RunOptions, StageContext
@@ -89,6 +90,8 @@ def stage_status(ctx_factory: "ContextFactory", spec: StageSpec) -> StageStatus:
     record = ctx_factory.project.stages.get(spec.stage.value)
     if record is None:
         return StageStatus.NOT_RUN
+    if ctx_factory.source_changed():
+        return StageStatus.STALE  # made from another video than the one at the source path now
     try:
         current = hash_inputs(stage_module(spec).inputs(ctx_factory.make(spec)))
     except AvdubError:
@@ -104,6 +107,14 @@ class ContextFactory:
     options: RunOptions = field(default_factory=RunOptions)
     sink: ProgressSink = ignore_progress
     cancel: CancelToken = field(default_factory=CancelToken)
+
+    def source_changed(self) -> bool:
+        """True when the file at the source path is not the project's video (a missing one is
+        not a change: stages that need it say so themselves)."""
+        try:
+            return source_change(self.folder, self.project) is not None
+        except AvdubError:
+            return False
 
     def make(self, spec: StageSpec) -> StageContext:
         return StageContext(self.folder, self.project, StageCache(self.folder.cache_dir), self.registry,
@@ -129,10 +140,18 @@ def plan(until: Stage | None = None, only: Stage | None = None) -> list[StageSpe
 
 
 def run_stages(factory: ContextFactory, stages: list[StageSpec]) -> list[tuple[Stage, str]]:
-    """Run ``stages`` in order; returns (stage, "ran"/"up to date") pairs. Saves after each."""
+    """Run ``stages`` in order; returns (stage, "ran"/"up to date") pairs. Saves after each.
+    Nothing runs when the source video is not the one the project was made from."""
     for spec in stages:  # fail before doing anything if part of the plan does not exist yet
         stage_module(spec)
     remove_dead_temps(factory.folder.root)  # a killed run's (or save's) leftovers, whatever stage it was in
+    if stages:
+        try:
+            change = source_change(factory.folder, factory.project)
+        except MediaError:
+            change = None  # a missing video: the stages that read it say so, with the relink hint
+        if change is not None:
+            raise SourceChangedError(change.describe(factory.folder.root))
     outcome = []
     for spec in stages:
         module = stage_module(spec)

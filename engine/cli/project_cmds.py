@@ -18,6 +18,7 @@ from engine.models.registry import ModelRegistry
 from engine.pipeline import STAGES, ContextFactory, RunOptions, Stage, plan, run_stages, stage_status
 from engine.project.codec import encode
 from engine.project.disk import disk_use, human_bytes
+from engine.project.source import source_change
 from engine.project.store import ProjectFolder, create_project, load_project, relink_source, save_project
 
 STAGE_NAMES = [s.value for s in Stage]
@@ -118,6 +119,8 @@ def project_summary(folder: ProjectFolder, registry: ModelRegistry) -> dict[str,
                 "variable_frame_rate": v.variable_frame_rate, "frame_count": v.frame_count},
             audio=None if a is None else {"codec": a.codec, "sample_rate": a.sample_rate, "channels": a.channels},
         )
+        change = source_change(folder, project)
+        media["changed"] = None if change is None else change.describe(folder.root)
     except MediaError as exc:
         media.update(missing=True, error=str(exc))
     factory = ContextFactory(folder, project, registry)
@@ -160,6 +163,8 @@ def cmd_info(args: argparse.Namespace) -> int:
               f"rotation {v['rotation']}°, {v['frame_count']} frames")
         a = m["audio"]
         print(f"audio     {a['codec']} {a['sample_rate']} Hz, {a['channels']} ch" if a else "audio     none")
+        if m["changed"]:
+            print(f"          CHANGED — {m['changed']}")
     print(f"segments  {len(summary['segments'])}   face tracks {summary['face_tracks']}")
     print("stages")
     for name, status in summary["stages"].items():

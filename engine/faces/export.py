@@ -15,7 +15,6 @@ import cv2
 import numpy as np
 
 from engine.errors import ProjectError
-from engine.faces.align import crop
 from engine.faces.masks import MaskKind, face_mask, masked_input, masked_reference, polygon_points, polygon_shape
 from engine.faces.references import features, select_references
 from engine.faces.store import find_track, iter_track_frames, load_track

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import wave
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +9,9 @@ from pathlib import Path
 import numpy as np
 
 from engine.errors import MediaError
-from engine.media.tools import last_error_line, tool
+from engine.jobs.events import CancelToken
+from engine.media.runner import last_error_line, run_process, safe_path_arg, stream_process
+from engine.media.tools import tool
 
 SAMPLE_RATE = 16_000  # Hz: what ASR, VAD and the lip-sync audio features expect
 
@@ -19,37 +20,33 @@ def _ffmpeg_decode_cmd(path: Path, sample_rate: int, start: float, duration: flo
     cmd = [tool("ffmpeg"), "-nostdin", "-v", "error", "-ss", f"{start:.6f}"]
     if duration is not None:
         cmd += ["-t", f"{duration:.6f}"]
-    cmd += ["-i", str(path), "-vn", "-map", "0:a:0", "-ac", "1", "-ar", str(sample_rate), "-f", "f32le", "-"]
+    cmd += ["-i", safe_path_arg(path), "-vn", "-map", "0:a:0", "-ac", "1", "-ar", str(sample_rate), "-f", "f32le", "-"]
     return cmd
 
 
 def decode_audio(path: Path, sample_rate: int = SAMPLE_RATE, start: float = 0.0,
-                 duration: float | None = None) -> np.ndarray:
+                 duration: float | None = None, cancel: CancelToken | None = None) -> np.ndarray:
     """The audio as a (samples,) float32 array in [-1, 1], mono, at ``sample_rate``."""
-    proc = subprocess.run(_ffmpeg_decode_cmd(Path(path), sample_rate, start, duration),
-                          capture_output=True, check=False)
+    proc = run_process(_ffmpeg_decode_cmd(Path(path), sample_rate, start, duration),
+                       f"cannot decode the audio of {path}", cancel=cancel)
     if proc.returncode != 0:
         raise MediaError(f"cannot decode the audio of {path}: {_explain(proc.stderr)}")
     return np.frombuffer(proc.stdout, dtype="<f4").copy()
 
 
-def iter_audio_blocks(path: Path, block_seconds: float = 30.0,
-                      sample_rate: int = SAMPLE_RATE) -> Iterator[np.ndarray]:
-    """Yield consecutive (samples,) float32 blocks; memory stays bounded for any length."""
+def iter_audio_blocks(path: Path, block_seconds: float = 30.0, sample_rate: int = SAMPLE_RATE,
+                      cancel: CancelToken | None = None) -> Iterator[np.ndarray]:
+    """Yield consecutive (samples,) float32 blocks; memory stays bounded for any length.
+    ffmpeg's stderr is drained meanwhile (a damaged file makes it print without end)."""
     cmd = _ffmpeg_decode_cmd(Path(path), sample_rate, 0.0, None)
     block_bytes = int(block_seconds * sample_rate) * 4
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
-        assert proc.stdout is not None and proc.stderr is not None
-        try:
-            while chunk := proc.stdout.read(block_bytes):
-                usable = len(chunk) - len(chunk) % 4
-                yield np.frombuffer(chunk[:usable], dtype="<f4").copy()
-        finally:
-            proc.stdout.close()
-            stderr = proc.stderr.read()
-            code = proc.wait()
-        if code != 0:
-            raise MediaError(f"cannot decode the audio of {path}: {_explain(stderr)}")
+    blocks = stream_process(cmd, f"cannot decode the audio of {path}", block_bytes, cancel=cancel, explain=_explain)
+    try:
+        for chunk in blocks:
+            usable = len(chunk) - len(chunk) % 4
+            yield np.frombuffer(chunk[:usable], dtype="<f4").copy()
+    finally:
+        blocks.close()
 
 
 class EnergyMeter:

@@ -15,7 +15,8 @@ from types import TracebackType
 import numpy as np
 
 from engine.errors import MediaError
-from engine.media.tools import last_error_line, run_tool, tool
+from engine.media.runner import StderrTail, error_lines, last_error_line, safe_path_arg
+from engine.media.tools import run_tool, tool
 
 LOW_DISK_MB = 64  # less free space than this when a write fails: call the disk full
 
@@ -31,7 +32,7 @@ class VideoWriter:
         cmd = [tool("ffmpeg"), "-nostdin", "-v", "error", "-y",
                "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", str(fps), "-i", "-"]
         if audio is not None:
-            cmd += ["-i", str(audio), "-map", "0:v:0", "-map", "1:a:0", "-c:a", "aac", "-b:a", "192k", "-shortest"]
+            cmd += ["-i", safe_path_arg(audio), "-map", "0:v:0", "-map", "1:a:0", "-c:a", "aac", "-b:a", "192k", "-shortest"]
         cmd += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
                 "-threads", str(threads), "-movflags", "+faststart"]
         if timescale is not None:  # ticks per second of the video track (exact frame times; see join.py)
@@ -39,8 +40,10 @@ class VideoWriter:
         if rotation:
             # Frames arrive upright; keep the source's orientation tag off so players do not turn them again.
             cmd += ["-metadata:s:v:0", "rotate=0"]
-        cmd += [str(self.path)]
-        self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        cmd += [safe_path_arg(self.path)]
+        self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self._errors = StderrTail()  # drained by a thread: a full stderr pipe would block the encoder
+        self._drain = self._errors.drain_in_thread(self._proc.stderr)
 
     def write(self, image: np.ndarray) -> None:
         if image.shape != (self.height, self.width, 3) or image.dtype != np.uint8:
@@ -65,13 +68,14 @@ class VideoWriter:
         """Stop without finishing; the partial output is removed."""
         self._proc.kill()
         self._proc.wait()
+        self._drain.join()
         self.path.unlink(missing_ok=True)
 
     def _fail(self) -> None:
-        assert self._proc.stderr is not None
         self._proc.kill()
-        stderr = self._proc.stderr.read()
         self._proc.wait()
+        self._drain.join()
+        stderr = self._errors.text()
         self.path.unlink(missing_ok=True)
         raise MediaError(f"cannot write {self.path}: {write_failure_reason(stderr, self.path.parent)}")
 
@@ -88,7 +92,7 @@ class VideoWriter:
 def write_failure_reason(stderr: bytes, directory: Path) -> str:
     """ffmpeg's last error line; when it said nothing (a write refused by the file system kills
     it silently), the free space in ``directory``, since a full disk is the usual cause."""
-    if stderr.strip():
+    if error_lines(stderr):
         return last_error_line(stderr)
     free_mb = shutil.disk_usage(directory).free / 2**20
     if free_mb < LOW_DISK_MB:
@@ -98,6 +102,6 @@ def write_failure_reason(stderr: bytes, directory: Path) -> str:
 
 def mux_audio(video: Path, audio: Path, out: Path) -> None:
     """Copy ``video``'s picture and replace its sound with ``audio`` (AAC)."""
-    run_tool(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(video), "-i", str(audio),
+    run_tool(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", safe_path_arg(video), "-i", safe_path_arg(audio),
               "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac", "-b:a", "192k", "-shortest",
-              str(out)], what=f"cannot write {out}")
+              safe_path_arg(out)], what=f"cannot write {out}")

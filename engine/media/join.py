@@ -16,7 +16,6 @@ The audio is padded with silence or cut to the video's exact duration, rather th
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -25,6 +24,7 @@ from pathlib import Path
 from engine.errors import MediaError
 from engine.fsutil import temp_name
 from engine.media.encode import write_failure_reason
+from engine.media.runner import FFMPEG_PROGRESS, run_process, safe_path_arg
 from engine.media.tools import tool
 
 MIN_TIMESCALE = 10_000  # the mp4 muxer's own floor for a video track's ticks per second
@@ -69,16 +69,17 @@ def join_pieces(pieces: Sequence[tuple[Path, int]], fps: str, audio: Path | None
         listing.unlink(missing_ok=True)
         raise MediaError(f"cannot write {listing}: {exc.strerror or exc}") from None
     snap = f"round(%s/{clock.step})*{clock.step}"
-    cmd = [tool("ffmpeg"), "-nostdin", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing)]
+    cmd = [tool("ffmpeg"), *FFMPEG_PROGRESS, "-nostdin", "-v", "error", "-y", "-f", "concat", "-safe", "0",
+           "-i", safe_path_arg(listing)]
     if audio is not None:
-        cmd += ["-i", str(audio), "-map", "0:v:0", "-map", "1:a:0",
+        cmd += ["-i", safe_path_arg(audio), "-map", "0:v:0", "-map", "1:a:0",
                 "-af", f"apad=whole_dur={duration:.9f},atrim=end={duration:.9f}", "-c:a", "aac", "-b:a", "192k"]
     else:
         cmd += ["-map", "0:v:0"]
     cmd += ["-c:v", "copy", "-bsf:v", f"setts=pts={snap % 'PTS'}:dts={snap % 'DTS'}",
-            "-video_track_timescale", str(clock.timescale), "-movflags", "+faststart", str(out)]
+            "-video_track_timescale", str(clock.timescale), "-movflags", "+faststart", safe_path_arg(out)]
     try:
-        proc = subprocess.run(cmd, capture_output=True, check=False)
+        proc = run_process(cmd, f"cannot write {out}")
     finally:
         listing.unlink(missing_ok=True)
     if proc.returncode != 0:

@@ -8,6 +8,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from engine.errors import MediaError
+from engine.media.runner import safe_path_arg
 from engine.media.tools import run_tool
 
 VFR_TOLERANCE = 0.01  # nominal and average rates differing by more than 1 % mean variable frame rate
@@ -72,7 +73,7 @@ def probe(path: Path) -> MediaInfo:
     if size == 0:
         raise MediaError(f"{path} is empty (0 bytes)")
     proc = run_tool(
-        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", safe_path_arg(path)],
         what=f"cannot read {path}",
         timeout=60,
     )

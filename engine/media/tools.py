@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from collections.abc import Sequence
 
 from engine.errors import MediaError
+from engine.jobs.events import CancelToken
+from engine.media.runner import FFMPEG_PROGRESS, STALL_SECONDS, ProcessResult, last_error_line, run_process
+
+__all__ = ["tool", "run_tool", "last_error_line"]
 
 
 def tool(name: str) -> str:
@@ -16,18 +19,12 @@ def tool(name: str) -> str:
     return path
 
 
-def run_tool(args: Sequence[str], what: str, timeout: float | None = None) -> subprocess.CompletedProcess:
-    """Run an ffmpeg-family tool; a failure becomes a MediaError quoting its last error line."""
-    cmd = [tool(args[0]), *args[1:]]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        raise MediaError(f"{what}: {args[0]} did not finish within {timeout:.0f} s") from None
+def run_tool(args: Sequence[str], what: str, timeout: float | None = None, *, cancel: CancelToken | None = None,
+             stall_seconds: float | None = STALL_SECONDS) -> ProcessResult:
+    """Run an ffmpeg-family tool through the drained, watched runner; a failure becomes a
+    MediaError quoting its last error line."""
+    progress = FFMPEG_PROGRESS if args[0] == "ffmpeg" else ()
+    proc = run_process([tool(args[0]), *progress, *args[1:]], what, cancel=cancel, stall_seconds=stall_seconds, timeout=timeout)
     if proc.returncode != 0:
         raise MediaError(f"{what}: {last_error_line(proc.stderr)}")
     return proc
-
-
-def last_error_line(stderr: bytes) -> str:
-    lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
-    return lines[-1] if lines else "unknown error"

@@ -32,7 +32,7 @@ from engine.jobs.events import CancelToken, ProgressSink, ignore_progress
 from engine.models.catalog import CATALOG
 from engine.models.download import download_file
 from engine.models.joining import join_files, joinable, part_packages
-from engine.models.spec import ModelFile, ModelSpec
+from engine.models.spec import ModelSpec
 
 
 @dataclass(frozen=True)

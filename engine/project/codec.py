@@ -19,6 +19,9 @@ from functools import cache
 from typing import Any, Union
 
 
+MAX_MAGNITUDE = 2**53  # largest size a number may have: every such integer is exact as a float too
+
+
 class DecodeError(ValueError):
     """A value does not fit its declared type; ``path`` says where."""
 
@@ -110,12 +113,16 @@ def decode(tp: Any, data: Any, path: str = "") -> Any:
     if tp is int:
         if isinstance(data, bool) or not isinstance(data, int):
             raise DecodeError(path, f"expected an integer, got {_kind(data)}")
+        if abs(data) > MAX_MAGNITUDE:
+            raise DecodeError(path, f"out of range (more than {MAX_MAGNITUDE:.3g} in size)")
         return data
     if tp is float:
         if isinstance(data, bool) or not isinstance(data, (int, float)):
             raise DecodeError(path, f"expected a number, got {_kind(data)}")
-        if not math.isfinite(data):
+        if isinstance(data, float) and not math.isfinite(data):
             raise DecodeError(path, "expected a finite number")
+        if abs(data) > MAX_MAGNITUDE:  # an int of 400 digits has no float; 1e308 is no time or size
+            raise DecodeError(path, f"out of range (more than {MAX_MAGNITUDE:.3g} in size)")
         return float(data)
     if tp is str:
         if not isinstance(data, str):

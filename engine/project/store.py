@@ -32,6 +32,7 @@ from engine.languages import is_known_language
 from engine.project.codec import DecodeError, decode, encode
 from engine.project.model import MediaRef, Project, new_id
 from engine.project.settings import check_settings
+from engine.project.schema import MAX_DEPTH, check_depth, check_project, is_inside_project
 
 PROJECT_FILE = "project.json"
 AUTOSAVE_FILE = "autosave.json"
@@ -70,16 +71,29 @@ class ProjectFolder:
         return self.backups_dir / AUTOSAVE_FILE
 
     def resolve(self, relative: str) -> Path:
-        """An absolute path for a path stored relative to the project."""
-        return (self.root / relative).resolve() if not os.path.isabs(relative) else Path(relative)
+        """An absolute path for a path the project stores for one of its own files; one that
+        would lead outside the project folder ("../../etc/passwd", "/etc/passwd") is refused."""
+        if not is_inside_project(relative):
+            raise ProjectError(f"{self.project_file}: the path {relative!r} leads outside the project folder; "
+                               "avdub only reads the project's own files and its video")
+        return (self.root / relative).resolve()
+
+    def resolve_source(self, stored: str) -> Path:
+        """Where the source video is: the one stored path that may lie outside the project."""
+        return (self.root / stored).resolve() if not os.path.isabs(stored) else Path(stored)
 
     def relative(self, path: Path) -> str:
-        """How a path is stored: relative to the project folder, so the two can move together."""
+        """How a path is stored: relative to the project folder, so the two can move together.
+        A file under the folder is named by the path it was reached through (a cache folder the
+        user linked to another disk still counts as inside); others by their real location."""
+        lexical = os.path.relpath(os.path.abspath(path), os.path.abspath(self.root))
+        if is_inside_project(lexical):
+            return lexical
         return os.path.relpath(Path(path).resolve(), self.root.resolve())
 
     def source_path(self, project: Project) -> Path:
         """The source video; a missing one is a clear error, never a crash later on."""
-        path = self.resolve(project.source.path)
+        path = self.resolve_source(project.source.path)
         if not path.is_file():
             raise MediaError(
                 f"the project's video is missing: {path} (stored as '{project.source.path}', relative "
@@ -145,6 +159,11 @@ def parse_document(text: str, file: str, folder: ProjectFolder | None = None,
         if folder is not None and _backups(folder):
             hint = f"; the previous version is in {folder.backups_dir}"
         raise ProjectError(f"{file} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}){hint}") from None
+    except RecursionError:
+        raise ProjectValidationError(file, "(document)", f"nested deeper than {MAX_DEPTH} levels") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise ProjectValidationError(file, "(document)", f"unreadable number ({exc})") from None
+    check_depth(doc, file)
     if not isinstance(doc, dict):
         raise ProjectValidationError(file, "(document)", "expected a JSON object")
     version = doc.get("schema_version")
@@ -223,6 +242,7 @@ def validate(project: Project, file: str) -> None:
         check_settings(project.settings)  # the user's choices, typed (engine.project.settings)
     except DecodeError as exc:
         fail(f"project.{exc.path}", exc.reason)
+    check_project(project, file)
 
 
 def to_document(project: Project) -> str:

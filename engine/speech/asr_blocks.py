@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.jobs.events import CancelToken
 from engine.media.audio import EnergyMeter, iter_audio_blocks
 from engine.speech.transcribe.base import SAMPLE_RATE, AudioBlock
 from engine.speech.vad import SpeechRegion, StreamingVad, keep_speech, kept_span
@@ -56,10 +57,11 @@ class AudioSurvey:
         return heard
 
 
-def survey_audio(path: Path, progress: Progress | None = None) -> AudioSurvey:
-    """Speech regions and 10 ms energies of ``path``'s audio, from one streamed decode."""
+def survey_audio(path: Path, progress: Progress | None = None, cancel: CancelToken | None = None) -> AudioSurvey:
+    """Speech regions and 10 ms energies of ``path``'s audio, from one streamed decode
+    (``cancel`` also stops the decoder while it is still working on a block)."""
     vad, meter = StreamingVad(), EnergyMeter(ENERGY_HOP)
-    for block in iter_audio_blocks(path, DECODE_BLOCK_SECONDS, SAMPLE_RATE):  # (n,) float32 16 kHz
+    for block in iter_audio_blocks(path, DECODE_BLOCK_SECONDS, SAMPLE_RATE, cancel=cancel):  # (n,) float32 16 kHz
         vad.feed(block)
         meter.feed(block)
         if progress is not None:
@@ -106,13 +108,13 @@ def _quiet_cut(window: np.ndarray) -> int:
 
 
 def iter_blocks(path: Path, spans: Sequence[tuple[int, int]], regions: Sequence[SpeechRegion],
-                progress: Progress | None = None) -> Iterator[AudioBlock]:
+                progress: Progress | None = None, cancel: CancelToken | None = None) -> Iterator[AudioBlock]:
     """Decode ``path`` once more and yield each span's samples, non-speech zeroed."""
     pending = list(spans)
     parts: list[np.ndarray] = []  # decoded samples from ``have_from`` on, not yet yielded
     have_from = 0
     have_to = 0
-    for block in iter_audio_blocks(path, DECODE_BLOCK_SECONDS, SAMPLE_RATE):
+    for block in iter_audio_blocks(path, DECODE_BLOCK_SECONDS, SAMPLE_RATE, cancel=cancel):
         parts.append(block)
         have_to += block.size
         while pending and pending[0][1] <= have_to:

@@ -1,6 +1,6 @@
 """Audio work of fitting and the assembled dub track.
 
-``stretch`` runs Rubber Band (pitch-preserving; ``rubberband`` CLI through ``pyrubberband``).
+``stretch`` runs Rubber Band (pitch-preserving; ``rubberband`` CLI through the process runner).
 ``assemble`` writes every placed take into one buffer of exactly the video's duration: each
 take starts at the sample ``round(start × rate)`` computed from its absolute time, so rounding
 never accumulates (no drift however long the lecture), and short fades at each edge avoid
@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
+from engine.errors import MediaError
 
 FADE_SECONDS = 0.010  # 10 ms raised-cosine fades at each take's edges: no clicks, no audible swell
 DUCK_GAIN = 0.08  # original audio under dubbed speech (about -22 dB)
@@ -36,9 +38,25 @@ def stretch(audio: np.ndarray, sr: int, speed: float) -> np.ndarray:
     """Time-stretch by ``speed`` (> 1 shorter), pitch preserved."""
     if abs(speed - 1.0) < 1e-3 or audio.size == 0:
         return audio
-    import pyrubberband
+    import shutil
+    import tempfile
+    from pathlib import Path
 
-    return np.asarray(pyrubberband.time_stretch(audio.astype(np.float32), sr, speed), dtype=np.float32)
+    import soundfile as sf
+
+    from engine.media.runner import last_error_line, run_process
+
+    exe = shutil.which("rubberband")
+    if exe is None:
+        raise MediaError("'rubberband' is not installed (Debian: apt-get install rubberband-cli)")
+    with tempfile.TemporaryDirectory(prefix="avdub-stretch-") as tmp:
+        src, dst = Path(tmp) / "in.wav", Path(tmp) / "out.wav"
+        sf.write(src, audio.astype(np.float32), sr, subtype="FLOAT")
+        proc = run_process([exe, "-q", "-T", f"{speed:.9g}", str(src), str(dst)], "cannot time-stretch a take")
+        if proc.returncode != 0:
+            raise MediaError(f"cannot time-stretch a take: rubberband: {last_error_line(proc.stderr)}")
+        out, _ = sf.read(dst, dtype="float32", always_2d=False)
+    return np.asarray(out, dtype=np.float32)
 
 
 def fade(audio: np.ndarray, sr: int, seconds: float = FADE_SECONDS) -> np.ndarray:

@@ -52,7 +52,8 @@ def _transcribe(ctx: StageContext, out: Path) -> None:
     source = ctx.folder.source_path(ctx.project)
     # Progress in seconds of audio: the survey is the first pass over it, recognition the second.
     total = max(1, round(2 * ctx.project.source.duration))
-    survey = survey_audio(source, lambda done: ctx.report(min(round(done), total), total, "voice activity"))
+    survey = survey_audio(source, lambda done: ctx.report(min(round(done), total), total, "voice activity"),
+                          cancel=ctx.report.cancel)
     regions = survey.regions
     result: dict[str, Any] = {"language": ctx.project.source_language, "words": [], "speech_regions":
                               [[r.start, r.end] for r in regions]}
@@ -63,7 +64,8 @@ def _transcribe(ctx: StageContext, out: Path) -> None:
         spans = plan_blocks(survey, asr.max_block_seconds)
         length = round(survey.seconds)
         blocks = iter_blocks(source, spans, regions, lambda done: ctx.report(
-            min(total, total // 2 + round(done)), total, f"recognising speech ({round(done)} of {length} s)"))
+            min(total, total // 2 + round(done)), total, f"recognising speech ({round(done)} of {length} s)"),
+            cancel=ctx.report.cancel)
         transcript = asr.transcribe_blocks(blocks, ctx.project.source_language)
         result["language"] = transcript.language
         result["words"] = [[w.text, w.start, w.end, w.confidence] for w in transcript.words]

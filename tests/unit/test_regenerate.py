@@ -19,9 +19,10 @@ from tests.unit import regen_stage_espeak
 
 @pytest.fixture
 def project(tmp_path: Path):
-    from tests.gui.lecture_project import build_project
+    from tests.gui.lecture_project import CLIP, build_project
 
-    return build_project(tmp_path / "p.avdub", media_file("video/vr_face2.mp4"), with_takes=False)
+    # The transcript's own clip: a project's segments lie within its video.
+    return build_project(tmp_path / "p.avdub", media_file(CLIP), with_takes=False)
 
 
 def _with_module(monkeypatch, stage: Stage, module: ModuleType | None) -> None:

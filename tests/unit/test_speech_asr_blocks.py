@@ -65,3 +65,20 @@ def test_blocks_are_zeroed_exactly_as_the_whole_array(tmp_path: Path):
         assert [(b.start, b.end) for b in blocks] == spans
         for block in blocks:
             assert np.array_equal(block.samples, whole[block.start:block.end])
+
+
+def test_a_cancelled_job_stops_the_decoders_of_both_passes() -> None:
+    import pytest
+
+    from engine.errors import JobCancelled
+    from engine.jobs.events import CancelToken
+    from engine.speech.asr_blocks import iter_blocks, survey_audio
+    from tests.conftest import media_file
+
+    token = CancelToken()
+    token.cancel()
+    clip = media_file("audio/st_reading.flac")
+    with pytest.raises(JobCancelled):
+        survey_audio(clip, cancel=token)
+    with pytest.raises(JobCancelled):
+        next(iter_blocks(clip, [(0, 16000)], [], cancel=token))

@@ -8,9 +8,9 @@ then pass through unchanged, which is what a lecture needs).
 from __future__ import annotations
 
 import shutil
-import subprocess
 
 from engine.errors import AvdubError
+from engine.media.runner import last_error_line, run_process
 
 ISO3 = {"eng": "en", "spa": "es", "cat": "ca", "glg": "gl", "epo": "eo", "eus": "eu", "isl": "is",
         "mkd": "mk", "por": "pt", "fra": "fr", "ita": "it", "oci": "oc", "ron": "ro", "deu": "de"}
@@ -28,7 +28,7 @@ class ApertiumTranslator:
         if self._modes is None:
             self._modes = {}
             if self._exe:
-                out = subprocess.run([self._exe, "-l"], capture_output=True, text=True, check=False).stdout
+                out = run_process([self._exe, "-l"], "cannot list apertium's modes").stdout.decode("utf-8", "replace")
                 for mode in out.split():
                     a, _, b = mode.partition("-")
                     if a in ISO3 and b in ISO3:  # skips variants such as spa-eng_US
@@ -42,8 +42,9 @@ class ApertiumTranslator:
         if not text.strip():
             return ""
         mode = self._list()[(source, target)]
-        proc = subprocess.run([self._exe or "apertium", "-u", mode], input=text.strip() + "\n",
-                              capture_output=True, text=True, check=False, timeout=120)
+        # The text goes through stdin, never argv, so it is never read as an option.
+        proc = run_process([self._exe or "apertium", "-u", mode], f"apertium {mode} failed",
+                           input=(text.strip() + "\n").encode("utf-8"), timeout=120)
         if proc.returncode != 0:
-            raise AvdubError(f"apertium {mode} failed: {proc.stderr.strip().splitlines()[-1:] or proc.returncode}")
-        return " ".join(proc.stdout.split())
+            raise AvdubError(f"apertium {mode} failed: {last_error_line(proc.stderr)} (exit code {proc.returncode})")
+        return " ".join(proc.stdout.decode("utf-8", "replace").split())

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 import shutil
-import subprocess
 
 import numpy as np
 import soundfile as sf
 
 from engine.errors import AvdubError
+from engine.media.runner import last_error_line, run_process
 
 # ISO 639-1 → espeak-ng voice; Brazilian Portuguese, as the Bergamot en↔pt models translate to it.
 WORDS_PER_MINUTE = 160  # espeak-ng's default rate (-s)
@@ -28,7 +28,7 @@ class EspeakSynthesizer:
         if self._langs is None:
             self._langs = set()
             if self._exe:
-                out = subprocess.run([self._exe, "--voices"], capture_output=True, text=True, check=False).stdout
+                out = run_process([self._exe, "--voices"], "cannot list espeak-ng's voices").stdout.decode("utf-8", "replace")
                 for line in out.splitlines()[1:]:
                     parts = line.split()
                     if len(parts) >= 2:
@@ -44,9 +44,10 @@ class EspeakSynthesizer:
         if self._exe is None:
             raise AvdubError("espeak-ng is not installed (Debian package espeak-ng)")
         voice = voice or VOICE_FOR.get(language, language)
-        proc = subprocess.run([self._exe, "-v", voice, "--stdout", "-s", str(int(round(WORDS_PER_MINUTE * rate))), text.strip()],
-                              capture_output=True, check=False, timeout=300)
+        # The text goes through stdin, never argv: "-f.env" must be spoken, not read as an option.
+        proc = run_process([self._exe, "-v", voice, "--stdout", "-s", str(int(round(WORDS_PER_MINUTE * rate))), "--stdin"],
+                           f"espeak-ng failed for voice '{voice}'", input=text.strip().encode("utf-8"), timeout=300)
         if proc.returncode != 0 or not proc.stdout:
-            raise AvdubError(f"espeak-ng failed for voice '{voice}': {proc.stderr.decode(errors='replace').strip()}")
+            raise AvdubError(f"espeak-ng failed for voice '{voice}': {last_error_line(proc.stderr)}")
         audio, sr = sf.read(io.BytesIO(proc.stdout), dtype="float32")
         return (audio if audio.ndim == 1 else audio.mean(axis=1)), int(sr)
