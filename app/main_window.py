@@ -12,15 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox, QUndoView,
 )
 
+from app.actions import ActionRegistry
 from app.export_dialog import ExportDialog, ExportRequest
 from app.jobs_controller import JobRecord, JobsController
 from app.jobs_panel import JobsPanel
 from app.menus import STAGE_SHORTCUTS, build_menus
+from app.operations import BackgroundOp
 from app.pipeline_panel import PipelinePanel
 from app.project_view import ProjectView
 from app.recovery import recovered_project
@@ -63,7 +65,9 @@ class MainWindow(QMainWindow):
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setCentralWidget(self._placeholder)
         self._build_docks()
-        self._build_menus()
+        self.commands = ActionRegistry(self)
+        build_menus(self.menuBar(), self.commands, self,
+                    (self.jobs_dock, self.history_dock, self.speakers_dock, self.pipeline_dock))
         self._update_enabled()
 
     # ---- building --------------------------------------------------------------------------------
@@ -87,31 +91,14 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def _action(self, menu, text: str, slot, shortcut: str | QKeySequence | None = None,
-                name: str | None = None, needs_project: bool = True) -> QAction:
-        act = QAction(text, self)
-        if shortcut:
-            act.setShortcut(QKeySequence(shortcut))
-        act.triggered.connect(lambda _checked=False: slot())
-        act.setObjectName(name or "")
-        act.setData(needs_project)
-        menu.addAction(act)
-        self.addAction(act)  # shortcuts work wherever the focus is in the window
-        return act
-
-    def _build_menus(self) -> None:
-        build_menus(self)
-
-    def _v(self) -> ProjectView:
+    def current_view(self) -> ProjectView:
+        """The open project's editor (the menus' actions that need one are disabled without it)."""
         if self.view is None:
             raise RuntimeError("no project is open")
         return self.view
 
     def _update_enabled(self) -> None:
-        has = self.view is not None
-        for act in self.actions():
-            if act.data() is True:
-                act.setEnabled(has)
+        self.commands.set_project_open(self.view is not None)
 
     # ---- project creation ------------------------------------------------------------------
     def new_from_video_dialog(self) -> None:
@@ -188,7 +175,7 @@ class MainWindow(QMainWindow):
         self.setWindowModified(not clean)
 
     def save(self) -> bool:
-        view = self._v()
+        view = self.current_view()
         view.autosaver.before_save()
         try:
             save_project(view.model.folder, view.model.project)
@@ -212,7 +199,7 @@ class MainWindow(QMainWindow):
     # ---- waveform ---------------------------------------------------------------------------
     def _load_waveform(self) -> None:
         """The timeline's waveform: from the cache, else computed by a worker-process job."""
-        view = self._v()
+        view = self.current_view()
         folder, project = view.model.folder, view.model.project
         cache = folder.cache_dir / WAVEFORM_CACHE.format(fingerprint=project.source.fingerprint)
         if cache.is_file():
@@ -232,12 +219,12 @@ class MainWindow(QMainWindow):
             if self.view is view:
                 view.timeline.set_envelope(env.lo, env.hi, env.rate, silences, peak)
 
-        self.jobs.start("waveform", self.tr("Read the waveform"), envelope_job,
-                        (str(source), project.source.duration, str(cache)), done)
+        BackgroundOp(self.jobs, self.tr("Read the waveform"), envelope_job,
+                     str(source), project.source.duration, str(cache), kind="waveform").success(done).run_in_background()
 
     # ---- jobs ----------------------------------------------------------------------------------
     def run_stage(self, stage: Stage, extra: dict | None = None, title: str | None = None) -> JobRecord:
-        view = self._v()
+        view = self.current_view()
         spec_title = next(s.title for s in STAGES if s.stage is stage)
         generation = view.model.generation
 
@@ -253,12 +240,13 @@ class MainWindow(QMainWindow):
             else:
                 view.autosaver.saved_to_disk()  # the worker saved exactly this project
 
-        return self.jobs.start(stage.value, title or self.tr(spec_title), run_stage_job,
-                               (str(view.root), snapshot(view.model.project), stage.value, False, False, extra), done)
+        return BackgroundOp(self.jobs, title or self.tr(spec_title), run_stage_job,
+                            str(view.root), snapshot(view.model.project), stage.value, False, False, extra,
+                            kind=stage.value).success(done).run_in_background()
 
     def regenerate(self, segment_ids: list[str], steps: tuple[str, ...] | None = None) -> JobRecord | None:
         """Redo ``steps`` (default: speak + fit) for these segments only, in a worker process."""
-        view = self._v()
+        view = self.current_view()
         if not segment_ids:
             return None
 
@@ -267,15 +255,15 @@ class MainWindow(QMainWindow):
                 view.apply_regenerated(segments)
 
         title = self.tr("Regenerate {n} segment(s)").format(n=len(segment_ids))
-        return self.jobs.start("regenerate", title, self.regenerate_function,
-                               (str(view.root), snapshot(view.model.project), list(segment_ids),
-                                steps or self.regenerate_steps), done)
+        return BackgroundOp(self.jobs, title, self.regenerate_function, str(view.root), snapshot(view.model.project),
+                            list(segment_ids), steps or self.regenerate_steps,
+                            kind="regenerate").success(done).run_in_background()
 
     def regenerate_selected(self, steps: tuple[str, ...] | None = None) -> JobRecord | None:
-        return self.regenerate(self._v().table.selected_ids(), steps)
+        return self.regenerate(self.current_view().table.selected_ids(), steps)
 
     def regenerate_stale(self) -> JobRecord | None:
-        ids = [s.id for s in self._v().model.project.stale_segments()]
+        ids = [s.id for s in self.current_view().model.project.stale_segments()]
         if not ids:
             self.statusBar().showMessage(self.tr("No stale segments."), 4000)
             return None
@@ -315,21 +303,21 @@ class MainWindow(QMainWindow):
 
     # ---- review loop helpers -----------------------------------------------------------------------
     def accept_and_next(self) -> None:
-        self._v().toggle_accept()
-        self._v().step(1)
+        self.current_view().toggle_accept()
+        self.current_view().step(1)
 
     def loop_current(self) -> None:
-        view = self._v()
+        view = self.current_view()
         if view.current_id:
             view.player.loop_segment(view.current_id)
 
     def play_take(self) -> None:
-        view = self._v()
+        view = self.current_view()
         if view.current_id and not view.player.play_take(view.current_id):
             self.statusBar().showMessage(self.tr("This segment has no take yet: regenerate it (R)."), 4000)
 
     def set_speaker_dialog(self) -> None:
-        view = self._v()
+        view = self.current_view()
         speakers = view.model.project.speakers
         if not speakers:
             self.statusBar().showMessage(self.tr("Add a speaker in the Speakers panel first."), 4000)
@@ -339,17 +327,11 @@ class MainWindow(QMainWindow):
         if ok:
             view.set_speaker(speakers[names.index(name)].id)
 
-    def shortcut_table(self) -> list[tuple[str, str]]:
-        """(shortcut, action) for every action that has one, in menu order."""
-        rows = []
-        for act in self.actions():
-            key = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-            if key:
-                rows.append((key, act.text().replace("&", "")))
-        return rows
+    def cancel_current_job(self) -> None:
+        self.jobs_panel.cancel_current()
 
     def show_shortcuts(self) -> None:
-        rows = "".join(f"<tr><td><b>{k}</b></td><td>{t}</td></tr>" for k, t in self.shortcut_table())
+        rows = "".join(f"<tr><td><b>{k}</b></td><td>{t}</td></tr>" for k, t in self.commands.shortcut_table())
         review = self.tr("Review loop: N next · Shift+Space loop with pre/post-roll · B A/B original↔dub · "
                          "E edit translation · R regenerate · T hear the take · A accept and go on")
         box = QMessageBox(QMessageBox.Icon.NoIcon, self.tr("Keyboard shortcuts"),
