@@ -15,6 +15,11 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 KeySpec = str | QKeySequence | QKeySequence.StandardKey | None
 
+# Chords that common window managers take for themselves (GNOME, KDE, Xfce, Cinnamon: switch
+# workspace, move a window to another one); no default uses them and the user cannot pick them.
+WINDOW_MANAGER_CHORDS = tuple(f"{mods}+{arrow}" for mods in ("Ctrl+Alt", "Shift+Alt")
+                              for arrow in ("Left", "Right", "Up", "Down"))
+
 
 def key_text(sequence: QKeySequence) -> str:
     """The portable text of a key sequence ("Ctrl+Shift+Left"), as stored in settings."""

@@ -18,6 +18,7 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -70,6 +71,15 @@ class JobRecord:
     @property
     def eta(self) -> float | None:
         return None if self.progress is None else self.progress.eta
+
+
+def keep_log(job: JobRecord, path: Path) -> None:
+    """Append the job's log to ``path``; a read-only project stays usable (the panel still has it)."""
+    try:
+        with path.open("a", encoding="utf-8") as f:
+            f.write("\n".join(job.log) + "\n")
+    except OSError:
+        pass
 
 
 class JobsController(QObject):

@@ -26,11 +26,6 @@ STAGE_SHORTCUTS = {Stage.TRANSCRIBE: "Ctrl+1", Stage.TRANSLATE: "Ctrl+2", Stage.
                    Stage.FIT: "Ctrl+4", Stage.TRACK: "Ctrl+5", Stage.TRAIN: "Ctrl+6",
                    Stage.LIPSYNC: "Ctrl+7", Stage.RENDER: "Ctrl+8"}
 
-# Chords that common window managers take for themselves (GNOME, KDE, Xfce, Cinnamon).
-WINDOW_MANAGER_CHORDS = tuple(f"{mods}+{arrow}" for mods in ("Ctrl+Alt", "Shift+Alt", "Alt+Shift")
-                              for arrow in ("Left", "Right", "Up", "Down"))
-
-
 class Studio(Protocol):
     """What the menus may ask of the window."""
 
@@ -40,15 +35,14 @@ class Studio(Protocol):
     def save(self) -> bool: ...
     def export_dialog(self) -> None: ...
     def close(self) -> bool: ...
-    def accept_and_next(self) -> None: ...
-    def set_speaker_dialog(self) -> None: ...
-    def loop_current(self) -> None: ...
-    def play_take(self) -> None: ...
     def run_stage(self, stage: Stage) -> object: ...
     def regenerate_selected(self, steps: tuple[str, ...] | None = None) -> object: ...
     def regenerate_stale(self) -> object: ...
     def cancel_current_job(self) -> None: ...
     def show_shortcuts(self) -> None: ...
+    def customise_shortcuts(self) -> None: ...
+    def show_about(self) -> None: ...
+    def fill_recent_menu(self) -> None: ...
 
 
 def _tr(text: str) -> str:
@@ -64,6 +58,9 @@ def build_menus(bar: QMenuBar, actions: ActionRegistry, studio: Studio, docks: S
     m.setObjectName("menu_file")
     add(m, "act_new", _tr("&New from video…"), studio.new_from_video_dialog, QKeySequence.StandardKey.New, False)
     add(m, "act_open", _tr("&Open project…"), studio.open_project_dialog, QKeySequence.StandardKey.Open, False)
+    recent = m.addMenu(_tr("Open &recent"))
+    recent.setObjectName("menu_recent")
+    recent.aboutToShow.connect(studio.fill_recent_menu)
     add(m, "act_save", _tr("&Save"), studio.save, QKeySequence.StandardKey.Save)
     add(m, "act_export", _tr("&Export…"), studio.export_dialog, "Ctrl+E")
     m.addSeparator()
@@ -74,10 +71,10 @@ def build_menus(bar: QMenuBar, actions: ActionRegistry, studio: Studio, docks: S
     add(m, "act_redo", _tr("&Redo"), lambda: view().undo.redo(), QKeySequence.StandardKey.Redo)
     m.addSeparator()
     add(m, "act_edit_target", _tr("Edit &translation"), lambda: view().begin_edit_target(), "E")
-    add(m, "act_accept", _tr("&Accept segment"), studio.accept_and_next, "A")
+    add(m, "act_accept", _tr("&Accept segment"), lambda: view().accept_and_next(), "A")
     add(m, "act_split", _tr("&Split at playhead"), lambda: view().split_at_playhead(), "S")
     add(m, "act_merge", _tr("&Merge with next"), lambda: view().merge_with_next(), "M")
-    add(m, "act_speaker", _tr("Set s&peaker…"), studio.set_speaker_dialog, "Ctrl+P")
+    add(m, "act_speaker", _tr("Set s&peaker…"), lambda: view().set_speaker_dialog(), "Ctrl+P")
     t = m.addMenu(_tr("Timing (keyboard drags)"))
     for name, text, edge, delta, key in (
             ("act_start_earlier", _tr("Start earlier"), "start", -NUDGE_S, "Alt+Left"),
@@ -89,12 +86,14 @@ def build_menus(bar: QMenuBar, actions: ActionRegistry, studio: Studio, docks: S
         add(t, name, text, lambda e=edge, d=delta: view().nudge(e, d), key)
     add(t, "act_start_at_playhead", _tr("Start at playhead"), lambda: view().edge_to_playhead("start"), "[")
     add(t, "act_end_at_playhead", _tr("End at playhead"), lambda: view().edge_to_playhead("end"), "]")
+    m.addSeparator()
+    add(m, "act_customise_shortcuts", _tr("Customise s&hortcuts…"), studio.customise_shortcuts, None, False)
 
     m = bar.addMenu(_tr("&Play"))
     add(m, "act_play", _tr("Play / pause"), lambda: view().player.toggle_play(), "Space")
-    add(m, "act_loop", _tr("Loop segment (with pre/post-roll)"), studio.loop_current, "Shift+Space")
+    add(m, "act_loop", _tr("Loop segment (with pre/post-roll)"), lambda: view().loop_current(), "Shift+Space")
     add(m, "act_ab", _tr("A/B: original ↔ dub"), lambda: view().player.toggle_mode(), "B")
-    add(m, "act_take", _tr("Play dubbed take alone"), studio.play_take, "T")
+    add(m, "act_take", _tr("Play dubbed take alone"), lambda: view().play_take(), "T")
     m.addSeparator()
     add(m, "act_shuttle_back", _tr("Shuttle back (J)"), lambda: view().player.shuttle_reverse(), "J")
     add(m, "act_stop", _tr("Stop (K)"), lambda: view().player.pause(), "K")
@@ -127,3 +126,4 @@ def build_menus(bar: QMenuBar, actions: ActionRegistry, studio: Studio, docks: S
 
     m = bar.addMenu(_tr("&Help"))
     add(m, "act_shortcuts", _tr("&Keyboard shortcuts"), studio.show_shortcuts, "F1", False)
+    add(m, "act_about", _tr("&About avdub"), studio.show_about, None, False)
