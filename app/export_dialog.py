@@ -48,6 +48,7 @@ class ExportDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(self.tr("Export"))
         self.setAccessibleName(self.tr("Export dialog"))
+        self.setMinimumWidth(460)  # room for a folder path
         self.video = QCheckBox(self.tr("Dubbed video (mp4)"))
         self.video.setChecked(True)
         self.watermark = QCheckBox(self.tr("Visible “synthetic” watermark"))
