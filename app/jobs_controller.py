@@ -4,7 +4,8 @@ Each job runs ``engine.jobs.run_in_worker_process`` on a Python thread (that cal
 while it relays the worker's events); the thread only puts events on a queue, and a QTimer on
 the GUI thread drains it and emits signals. The GUI thread therefore never waits on a job, and
 no Qt object is touched from another thread. The log of every job is kept after it ends,
-failed or not.
+failed or not. Callers describe a job with ``app.operations.BackgroundOp``; this module only
+runs the ``JobRequest`` it builds and calls back the one outcome handler that applies.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -35,6 +37,19 @@ class EventKind(enum.Enum):
     FINISHED = "finished"
 
 
+@dataclass(frozen=True)
+class JobRequest:
+    """What to run and whom to tell: ``fn(*args, progress=, cancel=)`` in a worker process."""
+
+    kind: str  # what sort of job ("waveform", "regenerate", a stage name): the panel and tests look it up
+    title: str
+    fn: Callable[..., Any]
+    args: tuple = ()
+    on_success: Callable[[Any], None] | None = None  # gets the result
+    on_failure: Callable[["JobRecord"], None] | None = None  # gets the record (error, details, log)
+    on_cancel: Callable[["JobRecord"], None] | None = None
+
+
 @dataclass
 class JobRecord:
     """What the studio knows of one job; survives the job for the log view."""
@@ -51,11 +66,20 @@ class JobRecord:
     details: str | None = None
     log: list[str] = field(default_factory=list)
     cancel: CancelToken = field(default_factory=CancelToken)
-    on_done: Callable[[Any], None] | None = None
+    request: JobRequest | None = None
 
     @property
     def eta(self) -> float | None:
         return None if self.progress is None else self.progress.eta
+
+
+def keep_log(job: JobRecord, path: Path) -> None:
+    """Append the job's log to ``path``; a read-only project stays usable (the panel still has it)."""
+    try:
+        with path.open("a", encoding="utf-8") as f:
+            f.write("\n".join(job.log) + "\n")
+    except OSError:
+        pass
 
 
 class JobsController(QObject):
@@ -72,15 +96,14 @@ class JobsController(QObject):
         self._timer.timeout.connect(self._drain)
         self._threads: dict[str, threading.Thread] = {}
 
-    def start(self, name: str, title: str, fn: Callable[..., Any], args: tuple,
-              on_done: Callable[[Any], None] | None = None) -> JobRecord:
-        """Run ``fn(*args, progress=, cancel=)`` in a worker process; ``on_done(result)`` on success."""
-        job = JobRecord(name, title, on_done=on_done)
+    def start(self, request: JobRequest) -> JobRecord:
+        """Run the request's function in a worker process; its handlers run on the GUI thread."""
+        job = JobRecord(request.kind, request.title, request=request)
         job.state = JobState.RUNNING
-        job.log.append(f"{time.strftime('%H:%M:%S')} started: {title}")
+        job.log.append(f"{time.strftime('%H:%M:%S')} started: {request.title}")
         self.jobs[job.id] = job
-        thread = threading.Thread(target=self._run, args=(job.id, fn, args, job.cancel), daemon=True,
-                                  name=f"job-{name}")
+        thread = threading.Thread(target=self._run, args=(job.id, request.fn, request.args, job.cancel),
+                                  daemon=True, name=f"job-{request.kind}")
         self._threads[job.id] = thread
         thread.start()
         self._timer.start()
@@ -146,16 +169,31 @@ class JobsController(QObject):
             if job.details:
                 job.log.append(job.details)
             self._threads.pop(job_id, None)
-            if job.state is JobState.DONE and job.on_done is not None:
-                try:
-                    job.on_done(job.result)
-                except AvdubError as exc:
-                    job.state, job.error = JobState.FAILED, str(exc)
-                    job.log.append(f"{stamp} failed while applying the result: {exc}")
-                except Exception as exc:  # a bug in the handler: the job must still end visibly
-                    job.state, job.error = JobState.FAILED, f"internal error: {type(exc).__name__}: {exc}"
-                    job.details = traceback.format_exc()
-                    job.log += [f"{stamp} failed while applying the result: {job.error}", job.details]
+            self._call_handler(job, stamp)
             self.job_finished.emit(job_id)
         if not self._threads and self._events.empty():
             self._timer.stop()
+
+    def _call_handler(self, job: JobRecord, stamp: str) -> None:
+        """The request's handler for how the job ended; a success handler that raises fails the job
+        (and then the failure handler runs), so a result that cannot be applied is never silent."""
+        request = job.request
+        if request is None:
+            return
+        if job.state is JobState.DONE and request.on_success is not None:
+            try:
+                request.on_success(job.result)
+            except AvdubError as exc:
+                job.state, job.error = JobState.FAILED, str(exc)
+                job.log.append(f"{stamp} failed while applying the result: {exc}")
+            except Exception as exc:  # a bug in the handler: the job must still end visibly
+                job.state, job.error = JobState.FAILED, f"internal error: {type(exc).__name__}: {exc}"
+                job.details = traceback.format_exc()
+                job.log += [f"{stamp} failed while applying the result: {job.error}", job.details]
+        handler = {JobState.FAILED: request.on_failure, JobState.CANCELLED: request.on_cancel}.get(job.state)
+        if handler is not None:
+            try:
+                handler(job)
+            except Exception as exc:  # a bug in the handler: keep it in the log, still end the job
+                job.log += [f"{stamp} the {job.state.value} handler failed: {type(exc).__name__}: {exc}",
+                            traceback.format_exc()]

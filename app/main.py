@@ -8,7 +8,8 @@ from pathlib import Path
 
 def create_window(argv: list[str]):
     """The application (created if needed, themed) and a shown main window; an optional
-    argument is a project folder to open."""
+    argument is a project folder to open, or a video to create a project for (the question
+    comes once the window is up)."""
     # Qt is imported here, not at module level: worker processes (spawned) re-import this
     # module as their __main__ and must not pay for, or initialise, Qt.
     from PySide6.QtWidgets import QApplication
@@ -23,7 +24,15 @@ def create_window(argv: list[str]):
     window = MainWindow()
     window.show()
     if len(argv) > 1:
-        window.open_project(Path(argv[1]))
+        from app.desktop import PathKind, classify
+
+        path = Path(argv[1])
+        if classify(path) is PathKind.PROJECT:
+            window.open_path(path)
+        else:
+            from PySide6.QtCore import QTimer
+
+            QTimer.singleShot(0, lambda: window.open_path(path))
     return app, window
 
 

@@ -1,6 +1,7 @@
 """The studio's main window: menus and shortcuts, docks (jobs, history, speakers), and the
-project editor in the centre. Creating, opening (with crash recovery), saving, running stages
-and regenerating segments as worker-process jobs, and exporting start here.
+project editor in the centre. Creating, opening (with crash recovery, from a recent list, a
+dropped file or the command line), saving, running stages and regenerating segments as
+worker-process jobs, and exporting start here; the layout and the user's keys are remembered.
 """
 
 from __future__ import annotations
@@ -11,24 +12,33 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
-    QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox, QUndoView,
+    QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QUndoView,
 )
 
-from app.export_dialog import ExportDialog, ExportRequest
-from app.jobs_controller import JobRecord, JobsController
+from app.about_dialog import AboutDialog
+from app.actions import ActionRegistry
+from app.desktop import PathKind, chosen_language, classify, dropped_path, language_dialog, project_root
+from app.export_dialog import ExportDialog, ExportRequest, confirm_overwrite, export_plan
+from app.export_publish import publish
+from app.jobs_controller import JobRecord, JobsController, keep_log
 from app.jobs_panel import JobsPanel
 from app.menus import STAGE_SHORTCUTS, build_menus
+from app.operations import BackgroundOp
 from app.pipeline_panel import PipelinePanel
 from app.project_view import ProjectView
-from app.recovery import recovered_project
+from app.recovery import mark_closed_normally, recovered_project
+from app.shortcuts_dialog import ShortcutsDialog, shortcuts_help
 from app.speakers_panel import SpeakersPanel
+from app.studio_settings import (
+    Folder, add_recent_project, forget_recent_project, last_folder, recent_projects, remember_folder,
+    restore_layout, save_layout, save_shortcut_overrides, shortcut_overrides,
+)
 from app.undo_commands import ReplaceProjectCommand
 from engine.errors import AvdubError, MediaError
 from engine.jobs.events import JobState
-from engine.languages import LANGUAGE_NAMES
 from engine.media.probe import probe
 from engine.pipeline import STAGES, Stage
 from engine.project.model import Project
@@ -63,7 +73,12 @@ class MainWindow(QMainWindow):
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setCentralWidget(self._placeholder)
         self._build_docks()
-        self._build_menus()
+        self.commands = ActionRegistry(self)
+        build_menus(self.menuBar(), self.commands, self,
+                    (self.jobs_dock, self.history_dock, self.speakers_dock, self.pipeline_dock))
+        self.commands.apply_keys(shortcut_overrides())
+        self.setAcceptDrops(True)
+        restore_layout(self)
         self._update_enabled()
 
     # ---- building --------------------------------------------------------------------------------
@@ -87,44 +102,47 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def _action(self, menu, text: str, slot, shortcut: str | QKeySequence | None = None,
-                name: str | None = None, needs_project: bool = True) -> QAction:
-        act = QAction(text, self)
-        if shortcut:
-            act.setShortcut(QKeySequence(shortcut))
-        act.triggered.connect(lambda _checked=False: slot())
-        act.setObjectName(name or "")
-        act.setData(needs_project)
-        menu.addAction(act)
-        self.addAction(act)  # shortcuts work wherever the focus is in the window
-        return act
-
-    def _build_menus(self) -> None:
-        build_menus(self)
-
-    def _v(self) -> ProjectView:
+    def current_view(self) -> ProjectView:
+        """The open project's editor (the menus' actions that need one are disabled without it)."""
         if self.view is None:
             raise RuntimeError("no project is open")
         return self.view
 
     def _update_enabled(self) -> None:
-        has = self.view is not None
-        for act in self.actions():
-            if act.data() is True:
-                act.setEnabled(has)
+        self.commands.set_project_open(self.view is not None)
 
     # ---- project creation ------------------------------------------------------------------
     def new_from_video_dialog(self) -> None:
         video, _ = QFileDialog.getOpenFileName(
-            self, self.tr("Choose a video"), "", self.tr("Videos (*.mp4 *.mkv *.mov *.avi *.webm);;All files (*)"))
-        if not video:
+            self, self.tr("Choose a video"), last_folder(Folder.VIDEO),
+            self.tr("Videos (*.mp4 *.mkv *.mov *.avi *.webm);;All files (*)"))
+        if video:
+            remember_folder(Folder.VIDEO, Path(video))
+            self.offer_project_for_video(Path(video))
+
+    def offer_project_for_video(self, video: Path) -> None:
+        """Ask for the target language, then create VIDEO.avdub beside the video (its existing
+        project is opened instead)."""
+        existing = video.with_suffix(".avdub")
+        if classify(existing) is PathKind.PROJECT:
+            self.open_project(existing)
             return
-        codes = sorted(LANGUAGE_NAMES, key=lambda c: LANGUAGE_NAMES[c])
-        labels = [f"{LANGUAGE_NAMES[c]} ({c})" for c in codes]
-        label, ok = QInputDialog.getItem(self, self.tr("Target language"),
-                                         self.tr("Dub the video into:"), labels, labels.index("Spanish (es)"), False)
-        if ok:
-            self.new_project(Path(video), codes[labels.index(label)])
+        dialog = language_dialog(self, video)
+        dialog.accepted.connect(lambda: self.new_project(video, chosen_language(dialog)))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def open_path(self, path: Path) -> bool:
+        """A project folder (or its project.json) opens; a video offers to create its project."""
+        kind = classify(path)
+        if kind is PathKind.PROJECT:
+            return self.open_project(project_root(path))
+        if kind is PathKind.VIDEO:
+            self.offer_project_for_video(path)
+            return True
+        self.show_error(self.tr("Cannot open"), self.tr("{path} is neither an avdub project nor a video "
+                                                        "(mp4, mkv, mov, avi, webm).").format(path=path))
+        return False
 
     def new_project(self, video: Path, target_language: str, root: Path | None = None) -> bool:
         """Probe ``video`` and create ``root`` (default: VIDEO.avdub beside it); errors go to a box."""
@@ -142,14 +160,27 @@ class MainWindow(QMainWindow):
 
     # ---- opening and saving ----------------------------------------------------------------
     def open_project_dialog(self) -> None:
-        root = QFileDialog.getExistingDirectory(self, self.tr("Open a project folder"))
+        root = QFileDialog.getExistingDirectory(self, self.tr("Open a project folder"), last_folder(Folder.PROJECT))
         if root:
+            remember_folder(Folder.PROJECT, Path(root).parent)
             self.open_project(Path(root))
+
+    def fill_recent_menu(self) -> None:
+        menu = self.findChild(QMenu, "menu_recent")
+        menu.clear()
+        for root in recent_projects():
+            act = menu.addAction(f"{root.name} — {root.parent}")
+            act.setData(str(root))
+            act.setEnabled(classify(root) is PathKind.PROJECT)
+            act.triggered.connect(lambda _checked=False, r=root: self.open_project(r))
+        if menu.isEmpty():
+            menu.addAction(self.tr("(no recent projects)")).setEnabled(False)
 
     def open_project(self, root: Path) -> bool:
         try:
             folder, project = load_project(root)
         except AvdubError as exc:
+            forget_recent_project(root)
             QMessageBox.critical(self, self.tr("Cannot open the project"), str(exc))
             return False
         recovered = recovered_project(self, folder)
@@ -178,6 +209,7 @@ class MainWindow(QMainWindow):
         self.speakers_dock.setWidget(SpeakersPanel(self.view.model, self.view.push_speakers))
         self.pipeline_dock.setWidget(PipelinePanel(self.view.model, STAGE_SHORTCUTS, self.run_stage))
         self.setWindowTitle(self.tr("{name}[*] — avdub").format(name=folder.root.name))
+        add_recent_project(folder.root)
         self._update_enabled()
         self._load_waveform()
 
@@ -188,7 +220,7 @@ class MainWindow(QMainWindow):
         self.setWindowModified(not clean)
 
     def save(self) -> bool:
-        view = self._v()
+        view = self.current_view()
         view.autosaver.before_save()
         try:
             save_project(view.model.folder, view.model.project)
@@ -204,15 +236,27 @@ class MainWindow(QMainWindow):
         # Unsaved edits go to the autosave sidecar; the next open offers to restore them.
         if self.view is not None:
             self.view.autosaver.write_now(wait=True)
+            mark_closed_normally(self.view.model.folder)
             self.view.player.pause()
         for job in self.jobs.running():
             self.jobs.cancel(job.id)
+        save_layout(self)
         super().closeEvent(event)
+
+    def dragEnterEvent(self, event) -> None:
+        if dropped_path(event.mimeData()) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        path = dropped_path(event.mimeData())
+        if path is not None:
+            event.acceptProposedAction()
+            QTimer.singleShot(0, lambda: self.open_path(path))  # not inside the drop: the source waits
 
     # ---- waveform ---------------------------------------------------------------------------
     def _load_waveform(self) -> None:
         """The timeline's waveform: from the cache, else computed by a worker-process job."""
-        view = self._v()
+        view = self.current_view()
         folder, project = view.model.folder, view.model.project
         cache = folder.cache_dir / WAVEFORM_CACHE.format(fingerprint=project.source.fingerprint)
         if cache.is_file():
@@ -232,12 +276,13 @@ class MainWindow(QMainWindow):
             if self.view is view:
                 view.timeline.set_envelope(env.lo, env.hi, env.rate, silences, peak)
 
-        self.jobs.start("waveform", self.tr("Read the waveform"), envelope_job,
-                        (str(source), project.source.duration, str(cache)), done)
+        BackgroundOp(self.jobs, self.tr("Read the waveform"), envelope_job,
+                     str(source), project.source.duration, str(cache), kind="waveform").success(done).run_in_background()
 
     # ---- jobs ----------------------------------------------------------------------------------
-    def run_stage(self, stage: Stage, extra: dict | None = None, title: str | None = None) -> JobRecord:
-        view = self._v()
+    def run_stage(self, stage: Stage, extra: dict | None = None, title: str | None = None,
+                  then: Callable[[], object] | None = None) -> JobRecord:
+        view = self.current_view()
         spec_title = next(s.title for s in STAGES if s.stage is stage)
         generation = view.model.generation
 
@@ -252,13 +297,16 @@ class MainWindow(QMainWindow):
                     title=spec_title), 15000)
             else:
                 view.autosaver.saved_to_disk()  # the worker saved exactly this project
+            if then is not None:
+                then()
 
-        return self.jobs.start(stage.value, title or self.tr(spec_title), run_stage_job,
-                               (str(view.root), snapshot(view.model.project), stage.value, False, False, extra), done)
+        return BackgroundOp(self.jobs, title or self.tr(spec_title), run_stage_job,
+                            str(view.root), snapshot(view.model.project), stage.value, False, False, extra,
+                            kind=stage.value).success(done).run_in_background()
 
     def regenerate(self, segment_ids: list[str], steps: tuple[str, ...] | None = None) -> JobRecord | None:
         """Redo ``steps`` (default: speak + fit) for these segments only, in a worker process."""
-        view = self._v()
+        view = self.current_view()
         if not segment_ids:
             return None
 
@@ -267,15 +315,15 @@ class MainWindow(QMainWindow):
                 view.apply_regenerated(segments)
 
         title = self.tr("Regenerate {n} segment(s)").format(n=len(segment_ids))
-        return self.jobs.start("regenerate", title, self.regenerate_function,
-                               (str(view.root), snapshot(view.model.project), list(segment_ids),
-                                steps or self.regenerate_steps), done)
+        return BackgroundOp(self.jobs, title, self.regenerate_function, str(view.root), snapshot(view.model.project),
+                            list(segment_ids), steps or self.regenerate_steps,
+                            kind="regenerate").success(done).run_in_background()
 
     def regenerate_selected(self, steps: tuple[str, ...] | None = None) -> JobRecord | None:
-        return self.regenerate(self._v().table.selected_ids(), steps)
+        return self.regenerate(self.current_view().table.selected_ids(), steps)
 
     def regenerate_stale(self) -> JobRecord | None:
-        ids = [s.id for s in self._v().model.project.stale_segments()]
+        ids = [s.id for s in self.current_view().model.project.stale_segments()]
         if not ids:
             self.statusBar().showMessage(self.tr("No stale segments."), 4000)
             return None
@@ -283,24 +331,14 @@ class MainWindow(QMainWindow):
 
     def _job_finished(self, job_id: str) -> None:
         job = self.jobs.jobs[job_id]
-        self._keep_log(job)
+        if self.view is not None:  # backups/jobs.log: the log outlives the job and the session
+            keep_log(job, self.view.model.folder.backups_dir / JOBS_LOG)
         if job.state is JobState.FAILED:
             self.show_error(self.tr("{title} failed").format(title=job.title), job.error or "")
         elif job.state is JobState.CANCELLED:
             self.statusBar().showMessage(self.tr("{title}: cancelled; nothing was changed.").format(title=job.title), 6000)
         else:
             self.statusBar().showMessage(self.tr("{title}: done.").format(title=job.title), 4000)
-
-    def _keep_log(self, job: JobRecord) -> None:
-        """Append the job's log to backups/jobs.log: it outlives the job and the session."""
-        if self.view is None:
-            return
-        try:
-            path = self.view.model.folder.backups_dir / JOBS_LOG
-            with path.open("a", encoding="utf-8") as f:
-                f.write("\n".join(job.log) + "\n")
-        except OSError:
-            pass  # the in-window log still has it; a read-only project must stay usable
 
     def show_error(self, title: str, message: str) -> None:
         """A non-modal error box: the project stays editable behind it."""
@@ -313,57 +351,47 @@ class MainWindow(QMainWindow):
         self._error_box.setWindowModality(Qt.WindowModality.NonModal)
         self._error_box.show()
 
-    # ---- review loop helpers -----------------------------------------------------------------------
-    def accept_and_next(self) -> None:
-        self._v().toggle_accept()
-        self._v().step(1)
-
-    def loop_current(self) -> None:
-        view = self._v()
-        if view.current_id:
-            view.player.loop_segment(view.current_id)
-
-    def play_take(self) -> None:
-        view = self._v()
-        if view.current_id and not view.player.play_take(view.current_id):
-            self.statusBar().showMessage(self.tr("This segment has no take yet: regenerate it (R)."), 4000)
-
-    def set_speaker_dialog(self) -> None:
-        view = self._v()
-        speakers = view.model.project.speakers
-        if not speakers:
-            self.statusBar().showMessage(self.tr("Add a speaker in the Speakers panel first."), 4000)
-            return
-        names = [s.name for s in speakers]
-        name, ok = QInputDialog.getItem(self, self.tr("Speaker"), self.tr("Speaker of the selected segments:"), names, 0, False)
-        if ok:
-            view.set_speaker(speakers[names.index(name)].id)
-
-    def shortcut_table(self) -> list[tuple[str, str]]:
-        """(shortcut, action) for every action that has one, in menu order."""
-        rows = []
-        for act in self.actions():
-            key = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-            if key:
-                rows.append((key, act.text().replace("&", "")))
-        return rows
+    def cancel_current_job(self) -> None:
+        self.jobs_panel.cancel_current()
 
     def show_shortcuts(self) -> None:
-        rows = "".join(f"<tr><td><b>{k}</b></td><td>{t}</td></tr>" for k, t in self.shortcut_table())
-        review = self.tr("Review loop: N next · Shift+Space loop with pre/post-roll · B A/B original↔dub · "
-                         "E edit translation · R regenerate · T hear the take · A accept and go on")
-        box = QMessageBox(QMessageBox.Icon.NoIcon, self.tr("Keyboard shortcuts"),
-                          f"<p>{review}</p><table cellspacing=4>{rows}</table>", QMessageBox.StandardButton.Close, self)
-        box.setObjectName("shortcuts_box")
-        box.setWindowModality(Qt.WindowModality.NonModal)
-        box.show()
+        shortcuts_help(self, self.commands.shortcut_table()).show()
+
+    def customise_shortcuts(self) -> None:
+        dialog = ShortcutsDialog(self.commands, self)
+        dialog.setObjectName("shortcuts_dialog")
+        dialog.accepted.connect(lambda: self._apply_shortcuts(dialog))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def _apply_shortcuts(self, dialog: ShortcutsDialog) -> None:
+        self.commands.apply_keys(dialog.keys())
+        save_shortcut_overrides(dialog.overrides())
+
+    def show_about(self) -> None:
+        dialog = AboutDialog(self)
+        dialog.setObjectName("about_dialog")
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
 
     def export_dialog(self) -> None:
-        dialog = ExportDialog(self)
+        project = self.current_view().model.project
+        dialog = ExportDialog(self, Path(project.source.path).stem)
         if dialog.exec() == ExportDialog.DialogCode.Accepted:
+            dialog.remember()
             self.export(dialog.request())
 
     def export(self, request: ExportRequest) -> JobRecord | None:
+        """Run the export stage; then copy its files to the chosen folder and name, if any (after
+        asking before replacing files there)."""
         if request.empty:
             return None
-        return self.run_stage(Stage.EXPORT, request.as_options(), self.tr("Export"))
+        model = self.current_view().model
+        exports = model.folder.exports_dir
+        folder, plan = export_plan(request, model.project.source.path, model.project.target_language, exports)
+        if plan and not confirm_overwrite(self, folder, plan):
+            return None
+        publish_op = BackgroundOp(self.jobs, self.tr("Save the export to {folder}").format(folder=folder),
+                                  publish, str(exports), plan, str(folder), kind="publish")
+        return self.run_stage(Stage.EXPORT, request.as_options(), self.tr("Export"),
+                              publish_op.run_in_background if plan else None)

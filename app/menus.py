@@ -1,93 +1,129 @@
-"""The main window's menus and shortcuts: every action, in menu order, bound to the window.
+"""The main window's menus and shortcuts: every action, in menu order, by name.
 
-Single-letter keys drive the review loop; a text field being edited keeps its letters (Qt
-gives a focused line edit the first claim on printable keys), so typing never triggers them.
+The builder sees the window only through ``Studio``, the small public surface a menu needs
+(commands, and the open project's view), and registers each action in an ``ActionRegistry``;
+it never imports the window. Single-letter keys drive the review loop; a text field being
+edited keeps its letters (Qt gives a focused line edit the first claim on printable keys), so
+typing never triggers them. No default uses Ctrl+Alt+arrows or Shift+Alt+arrows: desktops
+bind those to switching workspaces and moving windows.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Protocol
 
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMenuBar
 
-from app.project_view import NUDGE_S
+from app.actions import ActionRegistry
+from app.project_view import NUDGE_S, ProjectView
 from engine.pipeline import STAGES, Stage
-
-if TYPE_CHECKING:
-    from app.main_window import MainWindow
 
 # Stage actions in pipeline order; Ctrl+digit runs them (export has its own dialog).
 STAGE_SHORTCUTS = {Stage.TRANSCRIBE: "Ctrl+1", Stage.TRANSLATE: "Ctrl+2", Stage.SPEAK: "Ctrl+3",
                    Stage.FIT: "Ctrl+4", Stage.TRACK: "Ctrl+5", Stage.TRAIN: "Ctrl+6",
                    Stage.LIPSYNC: "Ctrl+7", Stage.RENDER: "Ctrl+8"}
 
+class Studio(Protocol):
+    """What the menus may ask of the window."""
 
-def build_menus(w: "MainWindow") -> None:
-    bar = w.menuBar()
-    m = bar.addMenu(w.tr("&File"))
+    def current_view(self) -> ProjectView: ...
+    def new_from_video_dialog(self) -> None: ...
+    def open_project_dialog(self) -> None: ...
+    def save(self) -> bool: ...
+    def export_dialog(self) -> None: ...
+    def close(self) -> bool: ...
+    def run_stage(self, stage: Stage) -> object: ...
+    def regenerate_selected(self, steps: tuple[str, ...] | None = None) -> object: ...
+    def regenerate_stale(self) -> object: ...
+    def cancel_current_job(self) -> None: ...
+    def show_shortcuts(self) -> None: ...
+    def customise_shortcuts(self) -> None: ...
+    def show_about(self) -> None: ...
+    def fill_recent_menu(self) -> None: ...
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("Menus", text)
+
+
+def build_menus(bar: QMenuBar, actions: ActionRegistry, studio: Studio, docks: Sequence[QDockWidget]) -> None:
+    def view() -> ProjectView:
+        return studio.current_view()
+
+    add = actions.add
+    m = bar.addMenu(_tr("&File"))
     m.setObjectName("menu_file")
-    w.act_new = w._action(m, w.tr("&New from video…"), w.new_from_video_dialog, QKeySequence.StandardKey.New, "act_new", False)
-    w.act_open = w._action(m, w.tr("&Open project…"), w.open_project_dialog, QKeySequence.StandardKey.Open, "act_open", False)
-    w.act_save = w._action(m, w.tr("&Save"), w.save, QKeySequence.StandardKey.Save, "act_save")
-    w.act_export = w._action(m, w.tr("&Export…"), w.export_dialog, "Ctrl+E", "act_export")
+    add(m, "act_new", _tr("&New from video…"), studio.new_from_video_dialog, QKeySequence.StandardKey.New, False)
+    add(m, "act_open", _tr("&Open project…"), studio.open_project_dialog, QKeySequence.StandardKey.Open, False)
+    recent = m.addMenu(_tr("Open &recent"))
+    recent.setObjectName("menu_recent")
+    recent.aboutToShow.connect(studio.fill_recent_menu)
+    add(m, "act_save", _tr("&Save"), studio.save, QKeySequence.StandardKey.Save)
+    add(m, "act_export", _tr("&Export…"), studio.export_dialog, "Ctrl+E")
     m.addSeparator()
-    w._action(m, w.tr("&Quit"), w.close, QKeySequence.StandardKey.Quit, needs_project=False)
+    add(m, "act_quit", _tr("&Quit"), studio.close, QKeySequence.StandardKey.Quit, False)
 
-    m = bar.addMenu(w.tr("&Edit"))
-    w.act_undo = w._action(m, w.tr("&Undo"), lambda: w.view and w.view.undo.undo(), QKeySequence.StandardKey.Undo, "act_undo")
-    w.act_redo = w._action(m, w.tr("&Redo"), lambda: w.view and w.view.undo.redo(), QKeySequence.StandardKey.Redo, "act_redo")
+    m = bar.addMenu(_tr("&Edit"))
+    add(m, "act_undo", _tr("&Undo"), lambda: view().undo.undo(), QKeySequence.StandardKey.Undo)
+    add(m, "act_redo", _tr("&Redo"), lambda: view().undo.redo(), QKeySequence.StandardKey.Redo)
     m.addSeparator()
-    w._action(m, w.tr("Edit &translation"), lambda: w._v().begin_edit_target(), "E", "act_edit_target")
-    w._action(m, w.tr("&Accept segment"), w.accept_and_next, "A", "act_accept")
-    w._action(m, w.tr("&Split at playhead"), lambda: w._v().split_at_playhead(), "S", "act_split")
-    w._action(m, w.tr("&Merge with next"), lambda: w._v().merge_with_next(), "M", "act_merge")
-    w._action(m, w.tr("Set s&peaker…"), w.set_speaker_dialog, "Ctrl+P", "act_speaker")
-    t = m.addMenu(w.tr("Timing (keyboard drags)"))
-    for text, edge, delta, key in (
-            (w.tr("Start earlier"), "start", -NUDGE_S, "Alt+Left"), (w.tr("Start later"), "start", NUDGE_S, "Alt+Right"),
-            (w.tr("End earlier"), "end", -NUDGE_S, "Alt+Shift+Left"), (w.tr("End later"), "end", NUDGE_S, "Alt+Shift+Right"),
-            (w.tr("Move segment earlier"), "body", -NUDGE_S, "Ctrl+Alt+Left"),
-            (w.tr("Move segment later"), "body", NUDGE_S, "Ctrl+Alt+Right")):
-        w._action(t, text, lambda e=edge, d=delta: w._v().nudge(e, d), key)
-    w._action(t, w.tr("Start at playhead"), lambda: w._v().edge_to_playhead("start"), "[")
-    w._action(t, w.tr("End at playhead"), lambda: w._v().edge_to_playhead("end"), "]")
+    add(m, "act_edit_target", _tr("Edit &translation"), lambda: view().begin_edit_target(), "E")
+    add(m, "act_accept", _tr("&Accept segment"), lambda: view().accept_and_next(), "A")
+    add(m, "act_split", _tr("&Split at playhead"), lambda: view().split_at_playhead(), "S")
+    add(m, "act_merge", _tr("&Merge with next"), lambda: view().merge_with_next(), "M")
+    add(m, "act_speaker", _tr("Set s&peaker…"), lambda: view().set_speaker_dialog(), "Ctrl+P")
+    t = m.addMenu(_tr("Timing (keyboard drags)"))
+    for name, text, edge, delta, key in (
+            ("act_start_earlier", _tr("Start earlier"), "start", -NUDGE_S, "Alt+Left"),
+            ("act_start_later", _tr("Start later"), "start", NUDGE_S, "Alt+Right"),
+            ("act_end_earlier", _tr("End earlier"), "end", -NUDGE_S, "Ctrl+Shift+Left"),
+            ("act_end_later", _tr("End later"), "end", NUDGE_S, "Ctrl+Shift+Right"),
+            ("act_move_earlier", _tr("Move segment earlier"), "body", -NUDGE_S, "Ctrl+Left"),
+            ("act_move_later", _tr("Move segment later"), "body", NUDGE_S, "Ctrl+Right")):
+        add(t, name, text, lambda e=edge, d=delta: view().nudge(e, d), key)
+    add(t, "act_start_at_playhead", _tr("Start at playhead"), lambda: view().edge_to_playhead("start"), "[")
+    add(t, "act_end_at_playhead", _tr("End at playhead"), lambda: view().edge_to_playhead("end"), "]")
+    m.addSeparator()
+    add(m, "act_customise_shortcuts", _tr("Customise s&hortcuts…"), studio.customise_shortcuts, None, False)
 
-    m = bar.addMenu(w.tr("&Play"))
-    w._action(m, w.tr("Play / pause"), lambda: w._v().player.toggle_play(), "Space", "act_play")
-    w._action(m, w.tr("Loop segment (with pre/post-roll)"), w.loop_current, "Shift+Space", "act_loop")
-    w._action(m, w.tr("A/B: original ↔ dub"), lambda: w._v().player.toggle_mode(), "B", "act_ab")
-    w._action(m, w.tr("Play dubbed take alone"), w.play_take, "T", "act_take")
+    m = bar.addMenu(_tr("&Play"))
+    add(m, "act_play", _tr("Play / pause"), lambda: view().player.toggle_play(), "Space")
+    add(m, "act_loop", _tr("Loop segment (with pre/post-roll)"), lambda: view().loop_current(), "Shift+Space")
+    add(m, "act_ab", _tr("A/B: original ↔ dub"), lambda: view().player.toggle_mode(), "B")
+    add(m, "act_take", _tr("Play dubbed take alone"), lambda: view().play_take(), "T")
     m.addSeparator()
-    w._action(m, w.tr("Shuttle back (J)"), lambda: w._v().player.shuttle_reverse(), "J")
-    w._action(m, w.tr("Stop (K)"), lambda: w._v().player.pause(), "K")
-    w._action(m, w.tr("Shuttle forward (L)"), lambda: w._v().player.shuttle_forward(), "L")
+    add(m, "act_shuttle_back", _tr("Shuttle back (J)"), lambda: view().player.shuttle_reverse(), "J")
+    add(m, "act_stop", _tr("Stop (K)"), lambda: view().player.pause(), "K")
+    add(m, "act_shuttle_forward", _tr("Shuttle forward (L)"), lambda: view().player.shuttle_forward(), "L")
     m.addSeparator()
-    w._action(m, w.tr("Next segment"), lambda: w._v().step(1), "N", "act_next")
-    w._action(m, w.tr("Previous segment"), lambda: w._v().step(-1), "P", "act_prev")
+    add(m, "act_next", _tr("Next segment"), lambda: view().step(1), "N")
+    add(m, "act_prev", _tr("Previous segment"), lambda: view().step(-1), "P")
 
-    m = bar.addMenu(w.tr("&Run"))
-    w.stage_actions: dict[Stage, QAction] = {}
+    m = bar.addMenu(_tr("&Run"))
     for spec in STAGES:
         if spec.stage in STAGE_SHORTCUTS:
-            w.stage_actions[spec.stage] = w._action(
-                m, w.tr(spec.title), lambda s=spec.stage: w.run_stage(s), STAGE_SHORTCUTS[spec.stage],
-                f"act_stage_{spec.stage.value}")
+            add(m, f"act_stage_{spec.stage.value}", _tr(spec.title), lambda s=spec.stage: studio.run_stage(s),
+                STAGE_SHORTCUTS[spec.stage])
     m.addSeparator()
-    w._action(m, w.tr("&Regenerate segment (speak + fit)"), w.regenerate_selected, "R", "act_regenerate")
-    w._action(m, w.tr("Re-&fit segment"), lambda: w.regenerate_selected(("fit",)), "Shift+F", "act_refit")
-    w._action(m, w.tr("Re-&lipsync segment"), lambda: w.regenerate_selected(("lipsync",)), "Shift+Y", "act_relipsync")
-    w._action(m, w.tr("Regenerate all &stale"), w.regenerate_stale, "Shift+R", "act_regenerate_stale")
-    w._action(m, w.tr("&Cancel job"), w.jobs_panel.cancel_current, "Ctrl+.", "act_cancel_job", False)
+    add(m, "act_regenerate", _tr("&Regenerate segment (speak + fit)"), studio.regenerate_selected, "R")
+    add(m, "act_refit", _tr("Re-&fit segment"), lambda: studio.regenerate_selected(("fit",)), "Shift+F")
+    add(m, "act_relipsync", _tr("Re-&lipsync segment"), lambda: studio.regenerate_selected(("lipsync",)), "Shift+Y")
+    add(m, "act_regenerate_stale", _tr("Regenerate all &stale"), studio.regenerate_stale, "Shift+R")
+    add(m, "act_cancel_job", _tr("&Cancel job"), studio.cancel_current_job, "Ctrl+.", False)
 
-    m = bar.addMenu(w.tr("&View"))
-    w._action(m, w.tr("Zoom in"), lambda: w._v().timeline.zoom(0.5), QKeySequence.StandardKey.ZoomIn, "act_zoom_in")
-    w._action(m, w.tr("Zoom out"), lambda: w._v().timeline.zoom(2.0), QKeySequence.StandardKey.ZoomOut, "act_zoom_out")
-    w._action(m, w.tr("Whole lecture"), lambda: w._v().timeline.show_span(0, w._v().model.duration), "Ctrl+0")
-    w._action(m, w.tr("Scroll back"), lambda: w._v().timeline.scroll(-0.5), "Alt+PgUp")
-    w._action(m, w.tr("Scroll forward"), lambda: w._v().timeline.scroll(0.5), "Alt+PgDown")
+    m = bar.addMenu(_tr("&View"))
+    add(m, "act_zoom_in", _tr("Zoom in"), lambda: view().timeline.zoom(0.5), QKeySequence.StandardKey.ZoomIn)
+    add(m, "act_zoom_out", _tr("Zoom out"), lambda: view().timeline.zoom(2.0), QKeySequence.StandardKey.ZoomOut)
+    add(m, "act_whole", _tr("Whole lecture"), lambda: view().timeline.show_span(0, view().model.duration), "Ctrl+0")
+    add(m, "act_scroll_back", _tr("Scroll back"), lambda: view().timeline.scroll(-0.5), "Alt+PgUp")
+    add(m, "act_scroll_forward", _tr("Scroll forward"), lambda: view().timeline.scroll(0.5), "Alt+PgDown")
     m.addSeparator()
-    for dock in (w.jobs_dock, w.history_dock, w.speakers_dock, w.pipeline_dock):
+    for dock in docks:
         m.addAction(dock.toggleViewAction())
 
-    m = bar.addMenu(w.tr("&Help"))
-    w._action(m, w.tr("&Keyboard shortcuts"), w.show_shortcuts, "F1", "act_shortcuts", False)
+    m = bar.addMenu(_tr("&Help"))
+    add(m, "act_shortcuts", _tr("&Keyboard shortcuts"), studio.show_shortcuts, "F1", False)
+    add(m, "act_about", _tr("&About avdub"), studio.show_about, None, False)

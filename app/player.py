@@ -117,6 +117,11 @@ class Player(QObject):
         return self.video.playbackState() == QMediaPlayer.PlaybackState.PlayingState
 
     def seek(self, t: float) -> None:
+        """Move the playhead; a seek by the user ends a segment loop."""
+        self.loop = None
+        self._jump(t)
+
+    def _jump(self, t: float) -> None:
         self.video.setPosition(int(max(0.0, t) * 1000))
         if self.mode is AudioMode.DUB:
             self._sync_dub(t, force=True)
@@ -133,6 +138,8 @@ class Player(QObject):
             self._sync_dub(self.position, force=True)
 
     def pause(self) -> None:
+        """Stop playing (K, Space); stopping also ends a segment loop."""
+        self.loop = None
         self._reverse.stop()
         self._shuttle = 0
         self.video.pause()
@@ -176,7 +183,7 @@ class Player(QObject):
     def loop_segment(self, segment_id: str, pre: float = PRE_ROLL_S, post: float = POST_ROLL_S) -> None:
         seg = self.model.segment(segment_id)
         self.loop = (max(0.0, seg.start - pre), min(self.model.duration, seg.end + post))
-        self.seek(self.loop[0])
+        self._jump(self.loop[0])
         self.play()
 
     def clear_loop(self) -> None:
@@ -197,7 +204,7 @@ class Player(QObject):
     def _on_position(self, ms: int) -> None:
         t = ms / 1000.0
         if self.loop is not None and self.playing and t >= self.loop[1]:
-            self.seek(self.loop[0])
+            self._jump(self.loop[0])
             return
         if self.mode is AudioMode.DUB and self.playing:
             self._sync_dub(t)

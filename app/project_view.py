@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QUndoStack
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QInputDialog, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from app.player import FrameView, Player
 from app.project_model import ProjectModel
@@ -133,6 +133,29 @@ class ProjectView(QWidget):
         self.player.clear_loop()
         self.player.seek(seg.start)
         self.timeline.set_playhead(seg.start)
+
+    def accept_and_next(self) -> None:
+        self.toggle_accept()
+        self.step(1)
+
+    def loop_current(self) -> None:
+        if self.current_id:
+            self.player.loop_segment(self.current_id)
+
+    def play_take(self) -> None:
+        if self.current_id and not self.player.play_take(self.current_id):
+            self.message.emit(self.tr("This segment has no take yet: regenerate it (R)."))
+
+    def set_speaker_dialog(self) -> None:
+        speakers = self.model.project.speakers
+        if not speakers:
+            self.message.emit(self.tr("Add a speaker in the Speakers panel first."))
+            return
+        names = [s.name for s in speakers]
+        name, ok = QInputDialog.getItem(self, self.tr("Speaker"), self.tr("Speaker of the selected segments:"),
+                                        names, 0, False)
+        if ok:
+            self.set_speaker(speakers[names.index(name)].id)
 
     # ---- edits ------------------------------------------------------------------------------------
     def edit_target(self, segment_id: str, text: str) -> None:

@@ -3,7 +3,9 @@
 Every change restarts a short timer; when edits pause for AUTOSAVE_DELAY_MS a snapshot of the
 project is written to ``backups/autosave.json`` (atomically, never over project.json) on a
 background thread: encoding 2,000 segments takes ~250 ms, which the GUI thread must not spend.
-Opening a project whose sidecar is newer than project.json asks whether to restore the edits.
+Opening a project whose sidecar is newer than project.json asks whether to restore the edits;
+a window closed normally leaves a marker beside the sidecar, so the question then says that the
+edits were kept at quit instead of reporting a crash.
 """
 
 from __future__ import annotations
@@ -21,6 +23,16 @@ from engine.project.model import Project
 from engine.project.store import ProjectFolder, discard_autosave, read_autosave, write_autosave
 
 AUTOSAVE_DELAY_MS = 1500  # after the last edit: long enough to batch typing, short enough to lose little
+CLOSED_MARKER = "autosave.closed"  # in backups/: the sidecar was kept by a normal quit, not left by a crash
+
+
+def mark_closed_normally(folder: ProjectFolder) -> None:
+    """Called as the window closes, after the sidecar is written: the next open knows it was no crash."""
+    if folder.autosave_file.is_file():
+        try:
+            (folder.backups_dir / CLOSED_MARKER).touch()
+        except OSError:
+            pass  # a read-only project: the question will only be worded as after a crash
 
 
 class Autosaver(QObject):
@@ -115,12 +127,21 @@ def _write_sidecar(folder: ProjectFolder, project: Project, generation: int, sta
 
 def recovered_project(parent: QWidget, folder: ProjectFolder) -> Project | None:
     """The autosaved project when one exists and the user chooses to restore it."""
+    marker = folder.backups_dir / CLOSED_MARKER
+    closed_normally = marker.is_file()
+    try:
+        marker.unlink(missing_ok=True)  # from here on, a sidecar left behind means a crash
+    except OSError:
+        pass
     project = read_autosave(folder)
     if project is None:
         return None
+    if closed_normally:
+        question = parent.tr("{name} was closed with edits that were not saved; they were kept. Restore them?")
+    else:
+        question = parent.tr("{name} has unsaved edits from a session that did not close normally. Restore them?")
     box = QMessageBox(QMessageBox.Icon.Question, parent.tr("Recover unsaved edits?"),
-                      parent.tr("{name} has unsaved edits from a session that did not close normally. "
-                                "Restore them?").format(name=folder.root.name),
+                      question.format(name=folder.root.name),
                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard, parent)
     box.setObjectName("recovery_prompt")
     box.setDefaultButton(QMessageBox.StandardButton.Yes)

@@ -9,7 +9,7 @@ import enum
 from collections.abc import Callable
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from app.project_model import ProjectModel
@@ -149,7 +149,12 @@ class SegmentTableModel(QAbstractTableModel):
 
 
 class SegmentTable(QTableView):
-    """The table view; ``current_segment_changed`` follows keyboard and mouse selection."""
+    """The table view; ``current_segment_changed`` follows keyboard and mouse selection.
+
+    Editing starts only on purpose: double-click, F2 or Enter on an editable cell (and E, the
+    window's "edit translation"). Other keys never open an editor, so a letter meant as a
+    shortcut cannot end up typed into the transcript.
+    """
 
     current_segment_changed = Signal(str)
 
@@ -162,8 +167,7 @@ class SegmentTable(QTableView):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
-                             | QAbstractItemView.EditTrigger.EditKeyPressed
-                             | QAbstractItemView.EditTrigger.AnyKeyPressed)
+                             | QAbstractItemView.EditTrigger.EditKeyPressed)
         self.setWordWrap(False)
         self.setAlternatingRowColors(True)
         self.verticalHeader().setVisible(False)
@@ -175,6 +179,14 @@ class SegmentTable(QTableView):
         h.setSectionResizeMode(Column.SOURCE, QHeaderView.ResizeMode.Stretch)
         h.setSectionResizeMode(Column.TARGET, QHeaderView.ResizeMode.Stretch)
         self.selectionModel().currentRowChanged.connect(self._row_changed)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        index = self.currentIndex()
+        if (event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.state() != self.State.EditingState
+                and index.isValid() and index.flags() & Qt.ItemFlag.ItemIsEditable):
+            self.edit(index)
+            return
+        super().keyPressEvent(event)
 
     def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():

@@ -88,13 +88,15 @@ def main() -> int:
     video = WORK / "lecture-2h.mp4"
     make_video(video)
     # Qt imports stay inside main(): worker processes re-import this script as __mp_main__.
-    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtCore import QElapsedTimer, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv)
     from app.main_window import MainWindow
 
     with tempfile.TemporaryDirectory() as tmp:
+        # the default layout, not the user's remembered one (and the user's recent list untouched)
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tmp)
         root = Path(tmp) / "long.avdub"
         make_project(root, video)
         win = MainWindow()

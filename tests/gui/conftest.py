@@ -50,3 +50,14 @@ def window(qtbot, real_project: Path):
     yield win
     win.view.player.pause()
     win.jobs.wait_all(10)
+
+
+@pytest.fixture(autouse=True)
+def studio_settings_folder(tmp_path_factory) -> Path:
+    """The studio's QSettings (recent projects, layout, keys, export choices) live in a fresh
+    temporary folder for every test, never in the user's configuration."""
+    from PySide6.QtCore import QSettings
+
+    folder = tmp_path_factory.mktemp("settings")
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    return folder

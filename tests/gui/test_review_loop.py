@@ -92,7 +92,7 @@ def test_shuttle_and_timeline_keys(qtbot, window: MainWindow):
 
 
 def test_every_drag_has_a_keyboard_equivalent_and_names(window: MainWindow):
-    shortcuts = dict((t, k) for k, t in window.shortcut_table())
+    shortcuts = dict((t, k) for k, t in window.commands.shortcut_table())
     for action in ("Start earlier", "Start later", "End earlier", "End later", "Move segment earlier",
                    "Move segment later", "Start at playhead", "End at playhead", "Split at playhead",
                    "Merge with next", "Zoom in", "Zoom out", "Scroll back", "Scroll forward"):

@@ -21,7 +21,7 @@ def test_window_has_file_menu(qtbot):
     file_menu = window.findChild(QMenu, "menu_file")
     file_actions = [a.text() for a in file_menu.actions()]
     assert "&New from video…" in file_actions and "&Open project…" in file_actions
-    assert not window.act_save.isEnabled()  # nothing to save before a project is open
+    assert not window.commands["act_save"].isEnabled()  # nothing to save before a project is open
 
 
 def test_new_project_from_clip(qtbot, tmp_path: Path):
