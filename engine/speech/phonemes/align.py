@@ -10,7 +10,9 @@ original audio and every dub take. Steps:
    5 ms frames of MFCCs, energy term included, each coefficient normalised per utterance so the
    loudness and colour of each voice drop out.
 3. Dynamic time warping (cosine distance) finds the cheapest monotonic path between the two
-   frame sequences; each rendered phone onset is carried over to the real audio through it.
+   frame sequences. The rendering's features are then mapped towards the real voice by the
+   affine transform that best fits the frames the path pairs, and warped again; each rendered
+   phone onset is carried over to the real audio through that second path.
 4. The warp is trusted only when its cost is clearly below that of warping the rendering onto
    the audio played backwards (same sounds, wrong order).
 
@@ -44,6 +46,9 @@ class AlignerSettings:
     floor_percentile: float = 10.0  # the real audio's noise floor: this percentile of its 25 ms RMS
     # espeak-ng renderings tried, as (voice variant, words per minute); the cheapest warp wins.
     renderings: tuple[tuple[str, int], ...] = (("", 175),)
+    # Warps after the first one, each on the rendering's features mapped (affine, least squares
+    # over the previous warp's frame pairs) towards the real voice: a crude speaker adaptation.
+    adapt_passes: int = 1
 
 
 def features(audio: np.ndarray, settings: AlignerSettings) -> np.ndarray:
@@ -104,12 +109,31 @@ def carry_over(path: np.ndarray, source_frames: np.ndarray) -> np.ndarray:
     return np.interp(source_frames, np.arange(n), centre)
 
 
+CONTEXT = 4
+
+
+def stacked(frames: np.ndarray, context: int) -> np.ndarray:
+    """(n, c × (2 × context + 1) + 1): each frame with its neighbours (edges repeated) and a constant."""
+    padded = np.pad(frames, ((context, context), (0, 0)), mode="edge")
+    parts = [padded[k:k + len(frames)] for k in range(2 * context + 1)]
+    return np.hstack(parts + [np.ones((len(frames), 1))])
+
+
+def adapt_voice(source: np.ndarray, target: np.ndarray, path: np.ndarray) -> np.ndarray:
+    """``source`` frames through the affine map that best turns them into the ``target`` frames ``path`` pairs."""
+    affine = np.hstack([source, np.ones((len(source), 1))])   # (n, c + 1)
+    weights, *_ = np.linalg.lstsq(affine[path[:, 0]], target[path[:, 1]], rcond=None)
+    mapped = affine @ weights
+    return (mapped - mapped.mean(axis=0)) / (mapped.std(axis=0) + 1e-6)
+
+
 @dataclass(frozen=True)
 class _Warp:
     onsets_s: np.ndarray  # (n_phones,) the rendering's phone onsets carried onto the real audio
     end_s: float
-    cost: float
-    source: np.ndarray    # (n_frames, n_mfcc) the rendering's features
+    cost: float           # mean step cost of the final warp
+    plain_cost: float     # the same before speaker adaptation (the match check compares like with like)
+    source: np.ndarray    # (n_frames, n_mfcc) the rendering's features, unadapted
 
 
 def warp_rendering(rendering: Rendering, audio: np.ndarray, target: np.ndarray, settings: AlignerSettings) -> _Warp:
@@ -117,10 +141,14 @@ def warp_rendering(rendering: Rendering, audio: np.ndarray, target: np.ndarray, 
     spoken = resample_poly(rendering.audio, SAMPLE_RATE, rendering.sample_rate).astype(np.float32)
     source = features(matched_levels(spoken, audio, settings), settings)
     path, cost = warp_path(source, target)
+    plain_cost, adapted = cost, source
+    for _ in range(settings.adapt_passes):
+        adapted = adapt_voice(adapted, target, path)
+        path, cost = warp_path(adapted, target)
     hop = settings.hop_s
     onset_frames = carry_over(path, rendering.onsets / rendering.sample_rate / hop)
     end_frame = carry_over(path, np.array([len(spoken) / SAMPLE_RATE / hop]))[0]
-    return _Warp(onset_frames * hop, float(end_frame * hop), cost, source)
+    return _Warp(onset_frames * hop, float(end_frame * hop), cost, plain_cost, source)
 
 
 def align(audio: np.ndarray, sample_rate: int, text: str, language: str,
@@ -151,7 +179,7 @@ def align(audio: np.ndarray, sample_rate: int, text: str, language: str,
     onsets_s = np.clip(np.maximum.accumulate(best.onsets_s), 0.0, duration)
     end_s = float(np.clip(best.end_s, onsets_s[-1], duration))
     timeline = timeline_from_onsets(language, first.phones, onsets_s, end_s, duration)
-    ratio = best.cost / max(warp_path(best.source, target[::-1])[1], 1e-9)
+    ratio = best.plain_cost / max(warp_path(best.source, target[::-1])[1], 1e-9)
     details = {"rendered_s": round(first.duration_s, 3), "warp_cost": round(best.cost, 4)}
     if ratio > settings.max_match_ratio:
         return AlignmentResult(AlignmentStatus.POOR_MATCH, timeline, cost=ratio, details=details,
