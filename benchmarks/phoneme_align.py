@@ -5,7 +5,9 @@
   faster), with a little noise; its phoneme events are the known onsets. Phones pair one to one.
   ``warped``: the same audio, then cut into 0.4 s pieces each resampled by a random factor in
   0.75–1.33 (an uneven speaking rate, and formants and pitch shifted as by another vocal tract);
-  the known onsets move through the same piecewise-linear time map.
+  the known onsets move through the same piecewise-linear time map. With ``--real``, English
+  synthesized speech is also aligned by pocketsphinx (``reference_check``), to see how much of a
+  disagreement with pocketsphinx is pocketsphinx's own error.
 - **Real English speech** (``--real``, clips from the shared media folder): Whisper words cut the
   audio into chunks of ≤ 8 s at word gaps; pocketsphinx's forced alignment of each chunk is the
   reference, phones paired with the aligner's by viseme class. Figures are given for all chunks
@@ -94,11 +96,12 @@ def timed_align(audio: np.ndarray, text: str, language: str) -> tuple[list[tuple
     return phones, elapsed, result.status.value
 
 
-def synthesized(language: str, warped: bool) -> dict:
+def synthesized(language: str, warped: bool, check_reference: bool = False) -> dict:
     engine = load_espeak()
     warm_up(language)
     rng = np.random.default_rng(7)
     pairs, seconds, spent, statuses = [], 0.0, 0.0, []
+    three_way: dict[str, list] = {"sphinx_vs_known": [], "ours_vs_known": [], "ours_vs_sphinx": []}
     for text in SENTENCES[language]:
         for variant, rate, pitch in REFERENCE_VOICES:
             reference = engine.render(text, voice_for(language) + variant, rate, pitch)
@@ -113,10 +116,21 @@ def synthesized(language: str, warped: bool) -> dict:
             statuses.append(status)
             pairs.append(paired_onsets(known, phones, by_viseme=False))
             seconds, spent = seconds + len(audio) / SAMPLE_RATE, spent + elapsed
+            sphinx = sphinx_phones(audio, text) if check_reference else None
+            if sphinx:  # the same sentences where pocketsphinx aligns: how much does the reference add?
+                three_way["sphinx_vs_known"].append(paired_onsets(known, sphinx, by_viseme=True))
+                three_way["ours_vs_known"].append(pairs[-1])
+                three_way["ours_vs_sphinx"].append(paired_onsets(sphinx, phones, by_viseme=True))
+    extra = {}
+    if three_way["ours_vs_known"]:
+        extra = {"reference_check": {"sentences": len(three_way["ours_vs_known"]),
+                                     **{name: {k: v for k, v in onset_errors(np.concatenate(found)).items()
+                                               if k in ("phones", "median_ms", "within_40ms", "offset_ms")}
+                                        for name, found in three_way.items()}}}
     return {"language": language + ("-warped" if warped else ""),
             "reference": "espeak-ng, other voices and speeds (known onsets)" + (", randomly time-warped" if warped else ""),
             **onset_errors(np.concatenate(pairs)), "aligned": f"{statuses.count('aligned')}/{len(statuses)}",
-            "audio_s": round(seconds, 1), "speed_x_realtime": round(seconds / spent, 1)}
+            "audio_s": round(seconds, 1), "speed_x_realtime": round(seconds / spent, 1), **extra}
 
 
 def referenced_chunks(audio: np.ndarray, words: list) -> list:
@@ -189,7 +203,7 @@ def main() -> None:
     results = {}
     for language in [lang for lang in args.languages.split(",") if lang]:
         for warped in (False, True):
-            result = synthesized(language, warped)
+            result = synthesized(language, warped, check_reference=args.real and language == "en")
             results[result["language"]] = result
             print(json.dumps(result, ensure_ascii=False), flush=True)
     if args.real:
