@@ -22,7 +22,7 @@ audio, audio that does not say the text, no espeak-ng), never as an exception fr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.signal import resample_poly
@@ -36,6 +36,9 @@ SAMPLE_RATE = 16_000
 @dataclass(frozen=True)
 class AlignerSettings:
     hop_s: float = 0.005          # feature frame step: the resolution of the carried-over onsets
+    # The warp holds two (rendered × real frames) float64 matrices; past this many cells the frame
+    # step grows (16e6 cells ≈ 256 MB: 20 s against 20 s at 5 ms, a minute against a minute at 15 ms).
+    max_warp_cells: int = 16_000_000
     window_s: float = 0.025
     n_mfcc: int = 13              # coefficient 0 (energy) included: it tells pauses from speech
     # A warp is refused when its cost is not clearly below the cost of warping the same rendering
@@ -49,6 +52,14 @@ class AlignerSettings:
     # Warps after the first one, each on the rendering's features mapped (affine, least squares
     # over the previous warp's frame pairs) towards the real voice: a crude speaker adaptation.
     adapt_passes: int = 1
+
+
+def frame_step(rendered_s: float, audio_s: float, settings: AlignerSettings) -> float:
+    """The feature step (s, a whole number of samples): ``hop_s``, or coarser to bound the warp's memory."""
+    step = settings.hop_s
+    if (rendered_s / step) * (audio_s / step) > settings.max_warp_cells:
+        step = float(np.sqrt(rendered_s * audio_s / settings.max_warp_cells))
+    return float(np.ceil(step * SAMPLE_RATE - 1e-9) / SAMPLE_RATE)
 
 
 def features(audio: np.ndarray, settings: AlignerSettings) -> np.ndarray:
@@ -173,6 +184,8 @@ def align(audio: np.ndarray, sample_rate: int, text: str, language: str,
         return AlignmentResult(AlignmentStatus.NO_PHONES, message=f"the text has no phones to say: {text[:60]!r}")
     if loudest_dbfs(audio) < settings.silence_dbfs:
         return AlignmentResult(AlignmentStatus.SILENT_AUDIO, message="the audio is silent")
+    longest = max(r.duration_s for r in renderings)
+    settings = replace(settings, hop_s=frame_step(longest, duration, settings))
     target = features(audio, settings)
     warps = [warp_rendering(r, audio, target, settings) for r in renderings if r.phones == first.phones]
     best = min(warps, key=lambda warp: warp.cost)
