@@ -87,3 +87,13 @@ def test_audio_that_says_another_text_is_reported(espeak) -> None:
 def test_an_unknown_language_is_reported(espeak) -> None:
     result = align(np.ones(16_000, dtype=np.float32) * 0.1, 16_000, "hello", "xx-not-a-language")
     assert result.status is AlignmentStatus.UNSUPPORTED_LANGUAGE and "xx-not-a-language" in result.message
+
+
+def test_a_text_renders_the_same_whatever_was_spoken_before(espeak) -> None:
+    """Labels must not depend on call order (caches, and the lecture and its dubs labelled alike)."""
+    text = "So now, because our eyes do not like it, we stop."
+    first = espeak.render(text, "en-us")
+    espeak.render("Guten Tag, meine Damen und Herren.", "de+f3", 140, 70)
+    again = espeak.render(text, "en-us")
+    assert again.phones == first.phones
+    assert np.max(np.abs(again.onsets - first.onsets)) <= first.sample_rate // 1000   # within 1 ms

@@ -7,7 +7,9 @@ a rendering of any text in ~100 languages whose phone times are known exactly; t
 it onto the real audio.
 
 The library keeps one synthesizer per process, so :func:`load_espeak` opens it once (cached) and
-every render holds its lock.
+every render holds its lock. The synthesizer also keeps state between texts, so each render first
+sets voice, rate and pitch and speaks a short primer: the same text then renders the same way
+whatever was spoken before (to within a few samples).
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ PARAM_RATE = 1
 PARAM_PITCH = 3
 DEFAULT_WORDS_PER_MINUTE = 175  # espeak-ng's own defaults; set on every render (settings persist)
 DEFAULT_PITCH = 50
+# Spoken (and dropped) before every text: pause lengths in the first clause depend on how the
+# previous text ended (they differed by 50 ms), which would make renders depend on call order.
+PRIMER = "a."
 EVENT_LIST_TERMINATED = 0
 EVENT_PHONEME = 7
 EE_OK = 0
@@ -101,6 +106,11 @@ class EspeakLibrary:
             i += 1
         return 0
 
+    def _speak(self, text: str) -> None:
+        data = text.encode("utf-8") + b"\0"
+        self._lib.espeak_Synth(data, len(data), 0, POS_CHARACTER, 0, CHARS_AUTO, None, None)
+        self._lib.espeak_Synchronize()
+
     def render(self, text: str, voice: str, words_per_minute: int = DEFAULT_WORDS_PER_MINUTE,
                pitch: int = DEFAULT_PITCH) -> Rendering:
         """Speak ``text`` with ``voice`` (an espeak-ng voice name, optionally ``+variant``)."""
@@ -109,10 +119,9 @@ class EspeakLibrary:
                 raise EspeakUnavailable(f"espeak-ng has no voice '{voice}'")
             self._lib.espeak_SetParameter(PARAM_RATE, int(words_per_minute), 0)
             self._lib.espeak_SetParameter(PARAM_PITCH, int(pitch), 0)
+            self._speak(PRIMER)  # the synthesizer carries state from the last text: start from a known one
             self._chunks, self._events = [], []
-            data = text.encode("utf-8") + b"\0"
-            self._lib.espeak_Synth(data, len(data), 0, POS_CHARACTER, 0, CHARS_AUTO, None, None)
-            self._lib.espeak_Synchronize()
+            self._speak(text)
             pcm = np.frombuffer(b"".join(self._chunks), dtype="<i2")
             events = list(self._events)
             self._chunks, self._events = [], []
