@@ -7,9 +7,9 @@ a rendering of any text in ~100 languages whose phone times are known exactly; t
 it onto the real audio.
 
 The library keeps one synthesizer per process, so :func:`load_espeak` opens it once (cached) and
-every render holds its lock. The synthesizer also keeps state between texts, so each render first
-sets voice, rate and pitch and speaks a short primer: the same text then renders the same way
-whatever was spoken before (to within a few samples).
+every render holds its lock. The synthesizer also keeps state between texts: each render sets
+voice, rate and pitch and speaks a short primer first, which makes repeated renders agree, but
+pause lengths still vary with what was spoken before (measured in docs/phonemes.md).
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ PARAM_RATE = 1
 PARAM_PITCH = 3
 DEFAULT_WORDS_PER_MINUTE = 175  # espeak-ng's own defaults; set on every render (settings persist)
 DEFAULT_PITCH = 50
-# Spoken (and dropped) before every text: pause lengths in the first clause depend on how the
-# previous text ended (they differed by 50 ms), which would make renders depend on call order.
+# Spoken (and dropped) before every text, so the text does not start in whatever state the last
+# one left (the first render of a process, and renders after another text, paused differently).
 PRIMER = "a."
 EVENT_LIST_TERMINATED = 0
 EVENT_PHONEME = 7
