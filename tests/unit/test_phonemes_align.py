@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.speech.phonemes.align import SAMPLE_RATE, AlignerSettings, adapt_voice, carry_over, frame_step
+from engine.speech.phonemes.align import SAMPLE_RATE, AlignerSettings, adapt_voice, align, carry_over, frame_step
+from engine.speech.phonemes.timeline import AlignmentStatus
 
 
 def test_short_audio_keeps_the_fine_step() -> None:
@@ -35,3 +36,11 @@ def test_the_voice_map_undoes_an_affine_change_of_voice() -> None:
     target = (target - target.mean(axis=0)) / target.std(axis=0)
     path = np.stack([np.arange(200), np.arange(200)], axis=1)
     np.testing.assert_allclose(adapt_voice(source, target, path), target, atol=1e-4)
+
+
+@pytest.mark.parametrize("audio", [np.zeros((2, 16_000), dtype=np.float32),
+                                   np.array([0.1, np.nan, 0.2], dtype=np.float32)])
+def test_audio_that_is_not_a_finite_mono_signal_is_reported(audio: np.ndarray) -> None:
+    result = align(audio, SAMPLE_RATE, "hello", "en")
+    assert result.status is AlignmentStatus.BAD_AUDIO and not result.ok
+    assert "finite mono" in result.message

@@ -17,7 +17,8 @@ original audio and every dub take. Steps:
    the audio played backwards (same sounds, wrong order).
 
 Failures come back as an :class:`AlignmentResult` with a status (no phones in the text, silent
-audio, audio that does not say the text, no espeak-ng), never as an exception from inside.
+audio, audio that is not a finite mono signal, audio that does not say the text, no espeak-ng),
+never as an exception from inside.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.signal import resample_poly
 
-from engine.speech.phonemes.espeak_lib import EspeakUnavailable, Rendering, load_espeak, voice_for
+from engine.speech.phonemes.espeak_lib import EspeakUnavailable, EspeakVoiceMissing, Rendering, load_espeak, voice_for
 from engine.speech.phonemes.timeline import AlignmentResult, AlignmentStatus, timeline_from_onsets
 
 SAMPLE_RATE = 16_000
@@ -167,7 +168,8 @@ def align(audio: np.ndarray, sample_rate: int, text: str, language: str,
     """Phones of ``text`` (spoken in ``language``) with their times in mono ``audio``."""
     audio = np.asarray(audio, dtype=np.float32)
     if audio.ndim != 1 or not np.all(np.isfinite(audio)):
-        return AlignmentResult(AlignmentStatus.SILENT_AUDIO, message="audio must be a finite mono signal")
+        return AlignmentResult(AlignmentStatus.BAD_AUDIO,
+                               message=f"audio must be a finite mono signal (got shape {audio.shape})")
     if sample_rate != SAMPLE_RATE:
         audio = resample_poly(audio, SAMPLE_RATE, sample_rate).astype(np.float32)
     duration = len(audio) / SAMPLE_RATE
@@ -175,10 +177,10 @@ def align(audio: np.ndarray, sample_rate: int, text: str, language: str,
     try:
         engine = load_espeak()
         renderings = [engine.render(text, base_voice + variant, rate) for variant, rate in settings.renderings]
+    except EspeakVoiceMissing as exc:
+        return AlignmentResult(AlignmentStatus.UNSUPPORTED_LANGUAGE, message=str(exc))
     except EspeakUnavailable as exc:
-        unsupported = "no voice" in str(exc)
-        return AlignmentResult(AlignmentStatus.UNSUPPORTED_LANGUAGE if unsupported else AlignmentStatus.ENGINE_MISSING,
-                               message=str(exc))
+        return AlignmentResult(AlignmentStatus.ENGINE_MISSING, message=str(exc))
     first = renderings[0]
     if not any(first.phones) or len(first.audio) == 0:
         return AlignmentResult(AlignmentStatus.NO_PHONES, message=f"the text has no phones to say: {text[:60]!r}")

@@ -58,7 +58,11 @@ _SynthCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), 
 
 
 class EspeakUnavailable(RuntimeError):
-    """espeak-ng's library is missing, or cannot speak the requested voice."""
+    """espeak-ng's library is missing or cannot start."""
+
+
+class EspeakVoiceMissing(EspeakUnavailable):
+    """espeak-ng has no voice of the requested name (an unsupported language)."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,7 @@ class EspeakLibrary:
         """Speak ``text`` with ``voice`` (an espeak-ng voice name, optionally ``+variant``)."""
         with self._lock:
             if self._lib.espeak_SetVoiceByName(voice.encode()) != EE_OK:
-                raise EspeakUnavailable(f"espeak-ng has no voice '{voice}'")
+                raise EspeakVoiceMissing(f"espeak-ng has no voice '{voice}'")
             self._lib.espeak_SetParameter(PARAM_RATE, int(words_per_minute), 0)
             self._lib.espeak_SetParameter(PARAM_PITCH, int(pitch), 0)
             self._speak(PRIMER)  # the synthesizer carries state from the last text: start from a known one

@@ -124,6 +124,7 @@ class AlignmentStatus(Enum):
     ALIGNED = "aligned"
     NO_PHONES = "no_phones"          # the text has nothing to say (empty, punctuation only)
     SILENT_AUDIO = "silent_audio"    # the audio has no speech to align to
+    BAD_AUDIO = "bad_audio"          # not a finite mono signal
     POOR_MATCH = "poor_match"        # the warp's cost says the audio does not speak the text
     UNSUPPORTED_LANGUAGE = "unsupported_language"
     ENGINE_MISSING = "engine_missing"  # espeak-ng's library is not installed
