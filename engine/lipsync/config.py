@@ -19,7 +19,6 @@ from typing import Any
 from engine.faces.template import MOUTH_RECT  # hides the mouth and its context (§3.1.2, rule 2)
 from engine.languages import LANGUAGE_NAMES
 
-CROP_SIZE = 256  # px: the aligned template crop the face pipeline produces and pastes back
 NUM_LANDMARKS = 13  # jaw + mouth landmarks regressed by the landmark head (§3.1.5)
 # Frames of a track whose model-resolution crops the training cache keeps (on disk, mapped):
 # ≈ 2 min at 25 fps, 147 MB at 128 px, 590 MB at 256 px.

@@ -25,8 +25,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from engine.faces.template import MOUTH_JAW
-from engine.lipsync.config import CROP_SIZE
+from engine.faces.template import CROP_SIZE, MOUTH_JAW
 from engine.lipsync.mouth import lip_opening
 
 # Mesh points that place the mouth: the outer corners (61, 291) and the upper lip's outer

@@ -30,9 +30,11 @@ import torch
 from torch.utils.data import ConcatDataset, Dataset
 
 from engine.errors import AvdubError
-from engine.lipsync.config import CROP_SIZE, LipSyncConfig, language_id
+from engine.faces.masks import mouth_rect_mask
+from engine.faces.template import CROP_SIZE
+from engine.lipsync.config import LipSyncConfig, language_id
 from engine.lipsync.data.recentre import mouth_place, recentred_reference
-from engine.lipsync.masks import landmarks_inside, mouth_mask
+from engine.lipsync.masks import landmarks_inside
 from engine.lipsync.mel import mel_windows
 from engine.lipsync.mouth import lip_opening
 
@@ -172,7 +174,7 @@ class WindowDataset(Dataset):
         self.starts = [s for s in candidates if not any(f in self.unsafe_frames for f in range(s, s + t))]
         self.rejected_windows = len(candidates) - len(self.starts)
         r = config.resolution
-        self._mouth = torch.from_numpy(mouth_mask(r, config.mouth_rect))  # (R, R) bool
+        self._mouth = torch.from_numpy(mouth_rect_mask(r, config.mouth_rect))  # (R, R) bool
         self._language = language_id(source.language)
         self.closed_frames = self._closed_frames(checked) if augment and config.silence_probability > 0 else set()
 

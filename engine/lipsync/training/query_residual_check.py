@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from torch.utils.data import ConcatDataset, Dataset
 
-from engine.lipsync.config import CROP_SIZE
+from engine.faces.template import CROP_SIZE
 from engine.lipsync.data.windows import WindowDataset, frame_landmarks, window_datasets
 from engine.lipsync.mel import mel_windows
 from engine.lipsync.model.attention import SHAPE_UNIT, centred
