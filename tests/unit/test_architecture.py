@@ -23,3 +23,10 @@ def test_every_engine_module_has_a_docstring() -> None:
     missing = [str(p.relative_to(REPO)) for p in (REPO / "engine").rglob("*.py")
                if p.stat().st_size and ast.get_docstring(ast.parse(p.read_text())) is None]
     assert missing == []
+
+
+def test_no_module_is_over_400_lines() -> None:
+    """Small modules, each about one thing (the project's guide): split a module by role before it grows past this."""
+    long = {str(p.relative_to(REPO)): n for root in ("engine", "app") for p in (REPO / root).rglob("*.py")
+            if (n := len(p.read_text().splitlines())) > 400}
+    assert long == {}
