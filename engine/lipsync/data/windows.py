@@ -52,8 +52,7 @@ def with_rest_reference(clusters: list[list[int]], shapes: dict[int, np.ndarray]
     first choice is at rest (inner-lip opening at most the pool's REST_QUANTILE), the cluster
     whose first choice is most closed is replaced by the resting frames, the most typical one
     first: nearest the resting frames' mean centred shape by mean point distance over all 13
-    jaw/mouth points (the attention itself now compares only the lip points; the figures in
-    docs/lipsync-eval.md were measured with this choice), which is also what the shape prior
+    jaw/mouth points (the attention itself compares only the lip points), which is also what the shape prior
     asks for in silence — a resting frame with an unusual jaw or width would lose to an open
     mouth with the usual ones.
     ``shapes``: frame → its (13, 2) jaw/mouth landmarks, for the frames where they are known."""
