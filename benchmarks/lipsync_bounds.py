@@ -28,7 +28,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from engine.lipsync.config import MOUTH_RECT  # noqa: E402
+from engine.faces.template import MOUTH_RECT  # noqa: E402
 from engine.lipsync.eval import baselines  # noqa: E402
 from engine.lipsync.eval import metrics as M  # noqa: E402
 from engine.lipsync.eval.harness import EvalSettings, prepared_clip  # noqa: E402

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from engine.lipsync.config import CROP_SIZE
-from engine.lipsync.mel import SAMPLE_RATE, array_span
+from engine.faces.template import CROP_SIZE
+from engine.lipsync.mel import array_span
+from engine.media.audio import SAMPLE_RATE
 
 MOUTH_CENTRE = (128.0, 178.0)  # template px: inside the mouth rectangle with room to open
 

@@ -44,22 +44,34 @@ class MaskKind(enum.Enum):
     RENDER = "render"
 
 
-def mouth_rect_mask(size: int = CROP_SIZE) -> np.ndarray:
-    """1 inside the mouth rectangle (the part hidden from the model's input frame), else 0."""
-    x1, y1, x2, y2 = (round(v * size) for v in MOUTH_RECT)
-    m = np.zeros((size, size), np.float32)
-    m[y1:y2, x1:x2] = 1.0
-    return m
+def rect_pixels(size: int, rect: tuple[float, float, float, float] = MOUTH_RECT) -> tuple[int, int, int, int]:
+    """The rectangle (x1, y1, x2, y2) in fractions as pixel bounds [x1, x2) × [y1, y2) of a size² crop.
+
+    Bounds are rounded outwards so that the masked area is never smaller than the fractions say.
+    """
+    x1, y1, x2, y2 = rect
+    return (int(np.floor(x1 * size)), int(np.floor(y1 * size)),
+            int(np.ceil(x2 * size)), int(np.ceil(y2 * size)))
+
+
+def mouth_rect_mask(size: int = CROP_SIZE, rect: tuple[float, float, float, float] = MOUTH_RECT) -> np.ndarray:
+    """(size, size) bool, True inside the mouth rectangle: the pixels hidden from the lip-sync
+    model's input frames and the only ones its references keep. The one definition the model,
+    its training data and the debug crops (``avdub crops``) share."""
+    x1, y1, x2, y2 = rect_pixels(size, rect)
+    mask = np.zeros((size, size), dtype=bool)
+    mask[y1:y2, x1:x2] = True
+    return mask
 
 
 def masked_input(crop: np.ndarray) -> np.ndarray:
     """The model's input frame: the crop with the mouth rectangle blacked out."""
-    return (crop * (1.0 - mouth_rect_mask(crop.shape[0]))[..., None]).astype(crop.dtype)
+    return np.where(mouth_rect_mask(crop.shape[0])[..., None], 0, crop).astype(crop.dtype)
 
 
 def masked_reference(crop: np.ndarray) -> np.ndarray:
     """A reference frame: only the mouth rectangle kept (no pose context: no information leak)."""
-    return (crop * mouth_rect_mask(crop.shape[0])[..., None]).astype(crop.dtype)
+    return np.where(mouth_rect_mask(crop.shape[0])[..., None], crop, 0).astype(crop.dtype)
 
 
 def polygon_points(template_landmarks: np.ndarray, scale: float, ear_pull: float = 0.0,

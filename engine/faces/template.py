@@ -20,7 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-CROP_SIZE = 256  # px: the lip-sync model's input and output side
+# px: side of the aligned face crop (template space): what the face pipeline cuts, the lip-sync
+# model's landmarks and generated crops are measured in (it may work at a lower resolution
+# inside), and the render pastes back.
+CROP_SIZE = 256
 
 # The mouth rectangle (x1, y1, x2, y2), in crop fractions, hidden from the lip-sync model's
 # input frames and kept in its references. The paper's (appendix A) ends at y2 = 0.95; ours

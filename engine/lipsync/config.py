@@ -19,7 +19,6 @@ from typing import Any
 from engine.faces.template import MOUTH_RECT  # hides the mouth and its context (§3.1.2, rule 2)
 from engine.languages import LANGUAGE_NAMES
 
-CROP_SIZE = 256  # px: the aligned template crop the face pipeline produces and pastes back
 NUM_LANDMARKS = 13  # jaw + mouth landmarks regressed by the landmark head (§3.1.5)
 # Frames of a track whose model-resolution crops the training cache keeps (on disk, mapped):
 # ≈ 2 min at 25 fps, 147 MB at 128 px, 590 MB at 256 px.
@@ -97,17 +96,15 @@ class LipSyncConfig:
     reference_pixels: bool = False
     # At inference, the chosen reference's share inside the mouth rectangle is at least this.
     # The decoded share is the loss-optimal average of the mouths that audio could mean — a soft
-    # lip — and where the blend left it half the weight the mouth lost half its sharpness: on
-    # speech_en_60s (same checkpoint) a floor of 0.9 raised the mouth's sharpness from 0.35 to
-    # 0.72 of the real frames' and closed it in silence (opening 0.52 → 0.07 of speech's), at
-    # 0.81 instead of 0.71 × the best baseline's landmark distance (docs/lipsync-eval.md).
+    # lip — and where the blend left it half the weight the mouth lost half its sharpness
+    # (measured: docs/lipsync.md, "Why the code is as it is").
     reference_blend_floor: float = 0.0
     # Silence augmentation: with this probability a training window's nearly closed frames
     # (opening at most the track's silence_quantile) hear digital silence instead of their
     # audio, so that a silent stretch of a dub closes the mouth.
     silence_probability: float = 0.0
-    # A mouth at rest: the most closed tenth. (A quarter was too open for a presenter who talks
-    # with the lips apart — 12 px on lecture_en_25s — and taught silence to open the mouth.)
+    # A mouth at rest: the most closed tenth (a quarter is too open for a presenter who talks
+    # with the lips apart, and teaches silence to open the mouth: docs/lipsync.md).
     # The shape prior's silence shape uses the same frames (engine/lipsync/training/shape_prior.py).
     silence_quantile: float = 0.1
 

@@ -21,7 +21,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from engine.lipsync.config import CROP_SIZE, LipSyncConfig, language_id
+from engine.faces.template import CROP_SIZE
+from engine.lipsync.config import LipSyncConfig, language_id
 from engine.lipsync.data.recentre import MouthPlace, mouth_place, recentred_reference
 from engine.lipsync.data.windows import WindowSource, landmarks_tensor, resize_mask, to_tensor
 from engine.lipsync.masks import mouth_mask_tensor

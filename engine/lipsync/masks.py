@@ -1,7 +1,9 @@
-"""Pixel masks of the aligned crop: the mouth rectangle hidden from inputs and kept in references.
+"""The mouth rectangle on the lip-sync side: as a tensor for the model, and whether a face's
+mouth landmarks lie well inside it (leak rule 2).
 
-One definition serves the data pipeline (which masks before anything reaches the model) and
-the model (which masks again, so that no caller can leak mouth pixels by passing raw frames).
+The rectangle's pixels are defined once, by :func:`engine.faces.masks.mouth_rect_mask`: the
+data pipeline masks with it before anything reaches the model, the model masks again (so that
+no caller can leak mouth pixels by passing raw frames), and the debug crops show the same one.
 """
 
 from __future__ import annotations
@@ -9,28 +11,12 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-
-def rect_pixels(size: int, rect: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
-    """The rectangle (x1, y1, x2, y2) in fractions as pixel bounds [x1, x2) × [y1, y2) of a size² crop.
-
-    Bounds are rounded outwards so that the masked area is never smaller than the fractions say.
-    """
-    x1, y1, x2, y2 = rect
-    return (int(np.floor(x1 * size)), int(np.floor(y1 * size)),
-            int(np.ceil(x2 * size)), int(np.ceil(y2 * size)))
-
-
-def mouth_mask(size: int, rect: tuple[float, float, float, float]) -> np.ndarray:
-    """(size, size) bool, True inside the mouth rectangle."""
-    x1, y1, x2, y2 = rect_pixels(size, rect)
-    mask = np.zeros((size, size), dtype=bool)
-    mask[y1:y2, x1:x2] = True
-    return mask
+from engine.faces.masks import mouth_rect_mask
 
 
 def mouth_mask_tensor(size: int, rect: tuple[float, float, float, float]) -> torch.Tensor:
     """(1, 1, size, size) bool tensor, True inside the mouth rectangle."""
-    return torch.from_numpy(mouth_mask(size, rect))[None, None]
+    return torch.from_numpy(mouth_rect_mask(size, rect))[None, None]
 
 
 def inner_bounds(rect: tuple[float, float, float, float], margin: float) -> tuple[float, float, float, float]:

@@ -14,7 +14,8 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-SAMPLE_RATE = 16_000  # Hz
+from engine.media.audio import SAMPLE_RATE
+
 MEL_RATE = 100  # mel frames per second
 HOP = SAMPLE_RATE // MEL_RATE  # 160 samples = 10 ms
 WIN = 400  # samples = 25 ms analysis window

@@ -13,7 +13,11 @@ from engine.jobs.events import CancelToken
 from engine.media.runner import last_error_line, run_process, safe_path_arg, stream_process
 from engine.media.tools import tool
 
-SAMPLE_RATE = 16_000  # Hz: what ASR, VAD and the lip-sync audio features expect
+# Hz: the analysis rate, the one home of 16 kHz. Audio is decoded to it for speech recognition
+# (Whisper and Vosk models take 16 kHz), voice-activity detection (Silero scores 512-sample
+# windows at it) and the lip-sync audio features (100 Hz log-mel: 160-sample hops). The dub's
+# own playback rate is engine.speech.DUB_SAMPLE_RATE.
+SAMPLE_RATE = 16_000
 
 
 def _ffmpeg_decode_cmd(path: Path, sample_rate: int, start: float, duration: float | None) -> list[str]:

@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from engine.jobs.events import CancelToken
-from engine.media.audio import EnergyMeter, iter_audio_blocks
-from engine.speech.transcribe.base import SAMPLE_RATE, AudioBlock
+from engine.media.audio import SAMPLE_RATE, EnergyMeter, iter_audio_blocks
+from engine.speech.transcribe.base import AudioBlock
 from engine.speech.vad import SpeechRegion, StreamingVad, keep_speech, kept_span
 
 ENERGY_HOP = SAMPLE_RATE // 100  # 160 samples = 10 ms: finer than the shortest pause between words

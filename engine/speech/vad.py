@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SAMPLE_RATE = 16_000
+from engine.media.audio import SAMPLE_RATE
+
 WINDOW = 512  # samples per Silero score at 16 kHz (32 ms)
 PAD_SECONDS = 0.2  # kept around each speech region so word onsets and tails survive zeroing
 

@@ -1,15 +1,21 @@
 """Mouth rectangle, inverse reference mask and the feathered face polygon (no models)."""
 
+import math
+
 import numpy as np
 
 from engine.faces.masks import MOUTH_RECT, MaskKind, face_mask, masked_input, masked_reference, mouth_rect_mask
 from engine.faces.template import CROP_SIZE, load_template
 
 
-def test_mouth_rectangle_matches_the_paper_fractions():
+def test_mouth_rectangle_covers_the_fractions_rounded_outwards():
     m = mouth_rect_mask()
+    assert m.dtype == bool and m.shape == (CROP_SIZE, CROP_SIZE)
     ys, xs = np.nonzero(m)
-    assert (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1) == tuple(round(f * CROP_SIZE) for f in MOUTH_RECT)
+    x1, y1, x2, y2 = MOUTH_RECT
+    expected = (math.floor(x1 * CROP_SIZE), math.floor(y1 * CROP_SIZE), math.ceil(x2 * CROP_SIZE), math.ceil(y2 * CROP_SIZE))
+    assert (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1) == expected
+    assert m.sum() == (expected[2] - expected[0]) * (expected[3] - expected[1])  # a full rectangle
 
 
 def test_input_and_reference_masks_are_complements():

@@ -7,7 +7,8 @@ import dataclasses
 import numpy as np
 import torch
 
-from engine.lipsync.config import CROP_SIZE, PRESETS
+from engine.faces.template import CROP_SIZE
+from engine.lipsync.config import PRESETS
 from engine.lipsync.data.windows import WindowDataset
 from engine.lipsync.mel import mel_windows
 from engine.lipsync.model.attention import SHAPE_UNIT, ShapeAttention, centred

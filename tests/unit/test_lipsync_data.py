@@ -6,11 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from engine.faces.template import PAPER_MOUTH_RECT
-from engine.lipsync.config import CROP_SIZE, MOUTH_RECT, language_id
+from engine.faces.masks import mouth_rect_mask, rect_pixels
+from engine.faces.template import CROP_SIZE, MOUTH_RECT, PAPER_MOUTH_RECT
+from engine.lipsync.config import language_id
 from engine.lipsync.data.windows import HIDDEN, LeakError, WindowDataset
-from engine.lipsync.masks import landmarks_inside, mouth_mask, rect_pixels
-from engine.lipsync.mel import HOP, SAMPLE_RATE, WIN, array_span, log_mel, mel_windows, window_bounds
+from engine.lipsync.masks import landmarks_inside
+from engine.lipsync.mel import HOP, WIN, array_span, log_mel, mel_windows, window_bounds
+from engine.media.audio import SAMPLE_RATE
 from tests.synthetic_head import SyntheticTalkingHead
 from tests.unit.lipsync_helpers import TINY, tiny_dataset
 
@@ -55,7 +57,7 @@ def test_window_tensors_and_languages():
 
 def test_rule1_mouth_is_hidden_in_inputs():
     item = tiny_dataset()[4]
-    mouth = torch.from_numpy(mouth_mask(TINY.resolution, MOUTH_RECT))
+    mouth = torch.from_numpy(mouth_rect_mask(TINY.resolution, MOUTH_RECT))
     assert torch.all(item["inputs"][..., mouth] == HIDDEN)
     assert torch.equal(item["inputs"][..., ~mouth], item["targets"][..., ~mouth])
 
@@ -101,7 +103,7 @@ def test_rule3_alignment_is_the_crop_pipelines_duty():
 
 def test_rule4_references_never_include_the_window_and_show_only_the_mouth():
     ds = tiny_dataset()
-    mouth = torch.from_numpy(mouth_mask(TINY.resolution, MOUTH_RECT))
+    mouth = torch.from_numpy(mouth_rect_mask(TINY.resolution, MOUTH_RECT))
     for k in range(len(ds)):
         item = ds[k]
         assert not set(item["reference_frames"].tolist()) & set(item["frames"].tolist())

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.lipsync.config import CROP_SIZE, MOUTH_RECT
+from engine.faces.masks import rect_pixels
+from engine.faces.template import CROP_SIZE, MOUTH_RECT
 from engine.lipsync.eval.lip_predictor_bounds import VISIBLE_SIZE, lip_bounds, visible_pixels
-from engine.lipsync.masks import rect_pixels
 from engine.lipsync.mouth import LIP_INDICES
 from tests.unit.lipsync_helpers import lip_meshes
 

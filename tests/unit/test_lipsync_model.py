@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 import torch
 from torch.utils.data import DataLoader, Subset
 
+from engine.faces.masks import masked_input, masked_reference, mouth_rect_mask
 from engine.lipsync.config import PRESETS, LipSyncConfig, preset
-from engine.lipsync.masks import mouth_mask
 from engine.lipsync.model.generator import LipSyncModel
 from engine.lipsync.training.trainer import Trainer, TrainSettings
 from tests.unit.lipsync_helpers import TINY, batch_of, tiny_dataset
@@ -62,7 +63,7 @@ def test_hidden_mouth_pixels_of_the_input_cannot_change_the_output():
     model = LipSyncModel(TINY).eval()
     b = batch_of(tiny_dataset(), 2)
     base = _run(model, b)
-    mouth = torch.from_numpy(mouth_mask(TINY.resolution, TINY.mouth_rect))
+    mouth = torch.from_numpy(mouth_rect_mask(TINY.resolution, TINY.mouth_rect))
     noisy = dict(b, inputs=torch.where(mouth, torch.rand_like(b["inputs"]), b["inputs"]))
     assert not torch.equal(noisy["inputs"], b["inputs"])
     out = _run(model, noisy)
@@ -78,7 +79,7 @@ def test_visible_pixels_and_audio_do_change_the_mouth():
     model = LipSyncModel(TINY).eval()
     b = batch_of(tiny_dataset(), 2)
     base = _run(model, b)
-    mouth = torch.from_numpy(mouth_mask(TINY.resolution, TINY.mouth_rect))
+    mouth = torch.from_numpy(mouth_rect_mask(TINY.resolution, TINY.mouth_rect))
     other_audio = _run(model, dict(b, mel=torch.flip(b["mel"], dims=[1]) + 0.5))
     assert (other_audio.images - base.images)[..., mouth].abs().mean() > 1e-4
     visible = dict(b, inputs=torch.where(mouth, b["inputs"], torch.rand_like(b["inputs"])))
@@ -99,3 +100,24 @@ def test_overfits_one_window():
         last = trainer.train_step(batch)
     assert first["rec"] > 0.3
     assert last["rec"] < 0.03 and last["msssim"] > 0.97 and last["l1"] < 0.01
+
+
+@pytest.mark.parametrize("resolution", [256, 128, 64])
+def test_debug_crops_hide_exactly_the_pixels_the_model_hides(resolution):
+    """``avdub crops`` writes masked_input / masked_reference (engine.faces.export); the model
+    masks its inputs and references itself. Both must hide the same pixels at every size."""
+    widths = (8,) * (resolution.bit_length())  # log2(R) + 1 encoder blocks
+    config = dataclasses.replace(TINY, resolution=resolution, channels=widths)
+    model = LipSyncModel(config).eval()
+    rng = np.random.default_rng(resolution)
+    crop = rng.integers(1, 256, (resolution, resolution, 3), dtype=np.uint8)  # no pixel is 0 by itself
+    frames = torch.from_numpy(crop).permute(2, 0, 1)[None].float() / 255.0  # (1, 3, R, R)
+    with torch.no_grad():
+        model_hides_input = (model.mask_inputs(frames)[0] == 0).all(0).numpy()  # (R, R): set to 0 = hidden
+        model_keeps_reference = (model.mask_references(frames)[0] != 0).any(0).numpy()
+    crops_hide_input = (masked_input(crop) == 0).all(-1)
+    crops_keep_reference = (masked_reference(crop) != 0).any(-1)
+    assert np.array_equal(crops_hide_input, model_hides_input)
+    assert np.array_equal(crops_keep_reference, model_keeps_reference)
+    assert np.array_equal(crops_hide_input, mouth_rect_mask(resolution, config.mouth_rect))
+    assert 0 < crops_hide_input.sum() < resolution * resolution

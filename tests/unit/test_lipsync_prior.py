@@ -8,10 +8,10 @@ import numpy as np
 import torch
 
 from engine.faces.align import apply
-from engine.lipsync.config import CROP_SIZE, MOUTH_RECT
+from engine.faces.masks import rect_pixels
+from engine.faces.template import CROP_SIZE, MOUTH_RECT
 from engine.lipsync.data.windows import WindowDataset
 from engine.lipsync.eval.clip_preparation import stabilising_transforms
-from engine.lipsync.masks import rect_pixels
 from engine.lipsync.mel import mel_windows, silence_share
 from engine.lipsync.model.attention import SHAPE_UNIT, centred
 from engine.lipsync.model.generator import LipSyncModel

@@ -22,12 +22,13 @@ import cv2
 import numpy as np
 
 from engine.errors import MediaError
+from engine.faces.masks import rect_pixels
 from engine.faces.references import mouth_shapes
-from engine.lipsync.config import CROP_SIZE, MOUTH_RECT, NUM_LANDMARKS
+from engine.faces.template import CROP_SIZE, MOUTH_RECT
+from engine.lipsync.config import NUM_LANDMARKS
 from engine.lipsync.data.windows import with_rest_reference
-from engine.lipsync.masks import rect_pixels
-from engine.lipsync.mel import SAMPLE_RATE, array_span
-from engine.media.audio import decode_audio
+from engine.lipsync.mel import array_span
+from engine.media.audio import SAMPLE_RATE, decode_audio
 
 LOSS_MARGIN = 0.03  # crop fractions the loss mask extends beyond the mouth rectangle
 THUMB = 16  # px: mouth thumbnails for reference clustering

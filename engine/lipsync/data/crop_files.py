@@ -1,12 +1,9 @@
 """Lip-sync chunk crops on disk: one JPEG per frame in a single file, with an offset table.
 
 The lip-sync stage keeps every generated 256×256 crop in the project cache until the render
-pastes it. As raw uint8 arrays that was 196 kB a frame: 42 GB for a two-hour lecture at
-30 fps, and 430 MB for the 60-second benchmark lecture after one edit. JPEG at quality 95
-without chroma subsampling takes 17 kB a frame on the 256² test clips at 48 dB PSNR (largest
-error 12 of 255) and 27–29 kB at 44–45 dB on crops of the 512² ones, far less change than the
-render's H.264 encoding makes; encoding and decoding take about a millisecond a frame
-(``docs/lipsync.md``). A lossless PNG (level 1) would be 73 kB and 6 ms a frame.
+pastes it. Raw uint8 arrays (196 kB a frame) would fill tens of gigabytes for a long lecture;
+JPEG at quality 95 without chroma subsampling is about a tenth of that and changes the crops
+far less than the render's H.264 encoding does (sizes, PSNR and speed: ``docs/lipsync.md``).
 
 ``crops.jpeg`` holds the frames back to back; ``crops.jpeg.offsets.npy`` the (n + 1,) byte
 offsets.

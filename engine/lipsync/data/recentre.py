@@ -4,10 +4,7 @@ The model copies the chosen reference's mouth pixels where they lie in the refer
 crop (the reference pixel skip), and chooses the reference by the *shape* of its mouth. Crops
 are aligned by the eyes and nose only, so a reference taken while the head was tilted a
 little further forward has its mouth a pixel or two lower than usual, and the generated mouth
-inherits that. In landmark space, picking references by shape and pasting them where they
-lay puts the lips 0.78–1.10 × the best baseline's distance from the real ones on four clips;
-moved to the usual place first, 0.73–0.93 (``benchmarks/lipsync_bounds.py``,
-docs/lipsync-eval.md).
+inherits that (how much it costs, measured in landmark space: docs/lipsync.md).
 
 So each reference crop and its landmarks are translated, by whole pixels, so that its *mouth
 anchor* — the two mouth corners and the upper lip's middle, which the jaw's opening moves
@@ -25,8 +22,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from engine.faces.template import MOUTH_JAW
-from engine.lipsync.config import CROP_SIZE
+from engine.faces.template import CROP_SIZE, MOUTH_JAW
 from engine.lipsync.mouth import lip_opening
 
 # Mesh points that place the mouth: the outer corners (61, 291) and the upper lip's outer
@@ -46,9 +42,8 @@ def anchor(points: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class MouthPlace:
     """Where a track's mouth anchor usually lies, given how far the mouth is open: on some
-    presenters an opening mouth lifts the upper lip (0.23 px per px of opening on
-    lecture_en_25s), so a closed reference compared with the median of all frames would be
-    moved up, and a wide one down, by several pixels."""
+    presenters an opening mouth lifts the upper lip, so a closed reference compared with the
+    median of all frames would be moved up, and a wide one down, by several pixels."""
 
     base: np.ndarray  # (2,) template px: the anchor of a closed mouth (opening 0)
     per_opening: np.ndarray  # (2,) px the anchor moves per px of inner-lip opening
@@ -99,7 +94,7 @@ def recentred_reference(source, i: int, place: MouthPlace | None) -> tuple[np.nd
     h, w = crop.shape[:2]
     scale = w / CROP_SIZE  # the shift is in template px
     # Whole pixels of the crop: a sub-pixel move interpolates, and interpolation blurs the very
-    # mouth pixels the model copies (the harness's sharpness fell by a fifth with bilinear moves).
+    # mouth pixels the model copies.
     dx, dy = np.round(shift_for(points, place) * scale)
     if dx == 0 and dy == 0:
         return crop, points

@@ -40,7 +40,8 @@ from engine.fsutil import file_fingerprint
 from engine.jobs.cache import StageCache
 from engine.lipsync.config import DEFAULT_CACHE_FRAMES
 from engine.lipsync.data.windows import with_rest_reference
-from engine.lipsync.mel import SAMPLE_RATE, array_span, window_bounds
+from engine.lipsync.mel import array_span, window_bounds
+from engine.media.audio import SAMPLE_RATE
 from engine.media import frame_times, iter_frames, probe
 from engine.project.model import FaceTrack, Project
 from engine.project.store import ProjectFolder

@@ -30,9 +30,11 @@ import torch
 from torch.utils.data import ConcatDataset, Dataset
 
 from engine.errors import AvdubError
-from engine.lipsync.config import CROP_SIZE, LipSyncConfig, language_id
+from engine.faces.masks import mouth_rect_mask
+from engine.faces.template import CROP_SIZE
+from engine.lipsync.config import LipSyncConfig, language_id
 from engine.lipsync.data.recentre import mouth_place, recentred_reference
-from engine.lipsync.masks import landmarks_inside, mouth_mask
+from engine.lipsync.masks import landmarks_inside
 from engine.lipsync.mel import mel_windows
 from engine.lipsync.mouth import lip_opening
 
@@ -50,8 +52,7 @@ def with_rest_reference(clusters: list[list[int]], shapes: dict[int, np.ndarray]
     first choice is at rest (inner-lip opening at most the pool's REST_QUANTILE), the cluster
     whose first choice is most closed is replaced by the resting frames, the most typical one
     first: nearest the resting frames' mean centred shape by mean point distance over all 13
-    jaw/mouth points (the attention itself now compares only the lip points; the figures in
-    docs/lipsync-eval.md were measured with this choice), which is also what the shape prior
+    jaw/mouth points (the attention itself compares only the lip points), which is also what the shape prior
     asks for in silence — a resting frame with an unusual jaw or width would lose to an open
     mouth with the usual ones.
     ``shapes``: frame → its (13, 2) jaw/mouth landmarks, for the frames where they are known."""
@@ -172,7 +173,7 @@ class WindowDataset(Dataset):
         self.starts = [s for s in candidates if not any(f in self.unsafe_frames for f in range(s, s + t))]
         self.rejected_windows = len(candidates) - len(self.starts)
         r = config.resolution
-        self._mouth = torch.from_numpy(mouth_mask(r, config.mouth_rect))  # (R, R) bool
+        self._mouth = torch.from_numpy(mouth_rect_mask(r, config.mouth_rect))  # (R, R) bool
         self._language = language_id(source.language)
         self.closed_frames = self._closed_frames(checked) if augment and config.silence_probability > 0 else set()
 

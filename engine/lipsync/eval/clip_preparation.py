@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from engine.errors import MediaError
-from engine.lipsync.config import MOUTH_RECT
+from engine.faces.template import MOUTH_RECT
 from engine.lipsync.data.windows import MASK_MARGIN
 from engine.lipsync.masks import inner_bounds
 

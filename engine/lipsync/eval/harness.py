@@ -22,11 +22,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from engine.faces.masks import rect_pixels
 from engine.faces.template import PAPER_MOUTH_RECT
 from engine.lipsync.config import LipSyncConfig, preset
-from engine.lipsync.eval import baselines
-from engine.lipsync.eval import metrics as M
-from engine.lipsync.masks import rect_pixels
+from engine.lipsync.eval import baselines, metrics as M
 from engine.lipsync.mouth import LIP_INDICES, inner_opening
 
 if TYPE_CHECKING:
@@ -213,7 +212,7 @@ def _evaluate(settings: EvalSettings, clip: PreparedClip, log: Log) -> dict:
     from engine.lipsync.eval.audio_ceiling import ceiling_for
     from engine.lipsync.eval.comparison_strip import write_strip
     from engine.lipsync.infer import WithAudio, generate_chunk
-    from engine.lipsync.mel import SAMPLE_RATE
+    from engine.media.audio import SAMPLE_RATE
     from engine.lipsync.training.checkpoint import load_checkpoint, load_generator
     from engine.lipsync.training.trainer import Trainer, TrainSettings
 

@@ -58,7 +58,7 @@ def visible_pixels(crop: np.ndarray, mouth_rect: tuple[float, float, float, floa
     """(256, 256, 3) uint8 crop → (VISIBLE_SIZE²,) float32 grey pixels with the mouth rectangle blanked."""
     import cv2
 
-    from engine.lipsync.masks import rect_pixels
+    from engine.faces.masks import rect_pixels
 
     assert crop.ndim == 3 and crop.shape[0] == crop.shape[1], crop.shape
     grey = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY).astype(np.float32)

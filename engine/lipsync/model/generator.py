@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from engine.lipsync.config import CROP_SIZE, LipSyncConfig
+from engine.faces.template import CROP_SIZE
+from engine.lipsync.config import LipSyncConfig
 from engine.lipsync.masks import mouth_mask_tensor
 from engine.lipsync.model.attention import SHAPE_UNIT, ReferenceAttention, ShapeAttention, centred, mix
 from engine.lipsync.model.blocks import ResidualMLP

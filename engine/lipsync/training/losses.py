@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from engine.lipsync.config import CROP_SIZE
+from engine.faces.template import CROP_SIZE
 from engine.lipsync.model.attention import SHAPE_UNIT, centred, shape_distance
 
 from engine.lipsync.training.msssim import ms_ssim

@@ -2,12 +2,9 @@
 
 The shape attention's query is the closed-form audio → shape prior plus a small MLP learned
 during fine-tuning (:class:`engine.lipsync.model.attention.ShapeAttention`). On a few hundred
-frames that MLP can fit the training frames and hurt new speech: on address_en_26s, two
-10-minute fine-tunes chose references whose mouth opening correlated 0.33 and 0.18 with the
-real one, and 0.45 and 0.44 with the MLP switched off; on lecture_en_25s, where the prior is
-weak, the MLP raised it from 0.25 to 0.45–0.49 (held-out frames, the prior's inference gain
-on; docs/lipsync-eval.md). Which way it goes is a
-property of the speaker and the run, so it is measured per run.
+frames that MLP can fit the training frames and hurt new speech, or carry what a weak prior
+misses (both seen on real clips: docs/lipsync.md); which way it goes is a property of the
+speaker and the run, so it is measured per run.
 
 :func:`split_for_query_check` keeps the last ``share`` of every track's training windows (later
 speech, as at inference) out of training — and out of the prior's fit, which the trainer makes
@@ -27,7 +24,7 @@ import numpy as np
 import torch
 from torch.utils.data import ConcatDataset, Dataset
 
-from engine.lipsync.config import CROP_SIZE
+from engine.faces.template import CROP_SIZE
 from engine.lipsync.data.windows import WindowDataset, frame_landmarks, window_datasets
 from engine.lipsync.mel import mel_windows
 from engine.lipsync.model.attention import SHAPE_UNIT, centred

@@ -34,11 +34,9 @@ from engine.lipsync.model.attention import SHAPE_UNIT, centred
 from engine.lipsync.mouth import INNER_LIPS
 
 ALPHAS = (1.0, 10.0, 100.0, 1e3, 1e4, 1e5)  # ridge strengths tried (standardised features)
-# At inference the speech prediction is moved this many times further from its mean. The ridge
-# strengths chosen on real clips (1e4–1e5) shrink the predicted shapes towards the mean, so the
-# nearest reference was nearly always a middling mouth (2 of 10 references ever chosen on
-# lecture_en_25s): matching the variance of the held-out shapes would take 2.6–4.8; 2 raised
-# the opening correlation of all five fine-tuned models it was tried on (docs/lipsync-eval.md).
+# At inference the speech prediction is moved this many times further from its mean: ridge
+# shrinks the predicted shapes towards the mean, and a shrunk query keeps choosing the same
+# middling references (how 2 was chosen: docs/lipsync.md, "Why the code is as it is").
 INFERENCE_GAIN = 2.0
 MAX_FRAMES = 6000  # frames the fit reads at most (evenly spread over the training windows)
 MIN_FRAMES = 40  # below this the prior is not fitted (the query starts at the mean shape)

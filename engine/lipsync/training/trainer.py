@@ -22,8 +22,9 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from engine.errors import AvdubError, JobCancelled
+from engine.faces.template import CROP_SIZE
 from engine.jobs.events import StageReporter
-from engine.lipsync.config import CROP_SIZE, LipSyncConfig
+from engine.lipsync.config import LipSyncConfig
 from engine.lipsync.training import ddp
 from engine.lipsync.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from engine.lipsync.model.discriminators import (

@@ -22,9 +22,9 @@ from typing import Protocol
 
 import numpy as np
 
+from engine.media.audio import SAMPLE_RATE
 from engine.project.model import Word
 
-SAMPLE_RATE = 16_000  # Hz: what Whisper and Vosk models take
 WHISPER_WINDOW_S = 30.0  # Whisper encodes 30 s of audio at a time: a longer block is windowed anyway
 
 

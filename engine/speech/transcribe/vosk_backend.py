@@ -15,10 +15,11 @@ from collections.abc import Iterable
 import numpy as np
 
 from engine.errors import ModelMissingError
+from engine.media.audio import SAMPLE_RATE
 from engine.models.registry import ModelLocation, ModelRegistry
 from engine.models.spec import ModelFile, ModelSpec
 from engine.project.model import Word
-from engine.speech.transcribe.base import SAMPLE_RATE, AudioBlock, Transcript
+from engine.speech.transcribe.base import AudioBlock, Transcript
 
 CHUNK = SAMPLE_RATE // 2  # 0.5 s of samples per AcceptWaveform call
 

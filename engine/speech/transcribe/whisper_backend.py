@@ -16,10 +16,11 @@ from collections.abc import Iterable
 import numpy as np
 
 from engine.errors import UnsupportedLanguageError
+from engine.media.audio import SAMPLE_RATE
 from engine.models.registry import ModelRegistry
 from engine.project.model import Word
 from engine.speech.model_files import locate_model
-from engine.speech.transcribe.base import SAMPLE_RATE, WHISPER_WINDOW_S, AudioBlock, Transcript
+from engine.speech.transcribe.base import WHISPER_WINDOW_S, AudioBlock, Transcript
 
 ENGLISH_ONLY = {"whisper-tiny-en"}
 
