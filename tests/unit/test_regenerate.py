@@ -47,7 +47,7 @@ def test_hook_regenerates_only_the_asked_segment(project, monkeypatch):
     folder, proj = project
     target = proj.segments[1].id
     events = []
-    out = regenerate_segments(str(folder.root), proj, [target], ("speak",), progress=events.append)
+    out = regenerate_segments(str(folder.root), proj, [target], ("speak",), progress=events.append).segments
     assert [s.id for s in out] == [target]
     assert len(out[0].takes) == 1 and not out[0].is_stale
     assert folder.resolve(out[0].current_take.audio_path).stat().st_size > 1000
