@@ -122,3 +122,26 @@ def test_redub_one_segment_reaches_the_lips(qtbot, window: MainWindow):
     qtbot.waitUntil(lambda: status(Stage.RENDER) == "done", timeout=5000)
     print(f"\nR on {EDITED}: lip-sync chunks generated {last['generated']} of {len(new_chunks)}, "
           f"render pieces encoded {render['encoded']} of {render['pieces']}")
+
+
+@pytest.mark.slow
+def test_regenerate_all_stale_refits_once_and_marks_the_lips_stale(qtbot, window: MainWindow):
+    view = window.view
+    panel = window.pipeline_dock.widget()
+    old_track = view.model.project.dub_track
+    view.edit_target("seg-a", "Buenos días a todos.")
+    view.edit_target("seg-c", "Hoy hablamos de robots.")  # unchanged text: not stale
+    view.edit_target("seg-c", "Hoy hablamos de máquinas.")
+    assert [s.id for s in view.model.project.stale_segments()] == ["seg-a", "seg-c"]
+    view.table.setFocus()
+    press(qtbot, window, Qt.Key.Key_R, Qt.KeyboardModifier.ShiftModifier)  # regenerate every stale segment
+    assert not view.model.project.stale_segments() and view.model.project.dub_track != old_track
+    placements = view.model.project.settings["speech"]["placements"]
+    assert all(placements[s.id]["take"] == s.current_take_id for s in view.model.segments)
+    qtbot.waitUntil(lambda: panel.status_of(Stage.LIPSYNC) == "stale", timeout=5000)
+    assert [panel.status_of(s) for s in (Stage.SPEAK, Stage.FIT, Stage.RENDER)] == ["done", "done", "stale"]
+    view.undo.undo()  # one undoable step: the old takes, track and records come back
+    assert view.model.project.dub_track == old_track
+    assert [s.id for s in view.model.project.stale_segments()] == ["seg-a", "seg-c"]
+    qtbot.waitUntil(lambda: panel.status_of(Stage.SPEAK) == "stale", timeout=5000)
+    assert [panel.status_of(s) for s in (Stage.FIT, Stage.LIPSYNC, Stage.RENDER)] == ["done", "done", "done"]
