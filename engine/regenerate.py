@@ -69,6 +69,7 @@ class RegenerateStep(enum.Enum):
 
 DEFAULT_STEPS: tuple[RegenerateStep, ...] = (RegenerateStep.SPEAK, RegenerateStep.FIT)
 SegmentHook = Callable[..., None]
+_ABSENT = object()  # a settings entry the project did not have before
 
 
 @dataclass(frozen=True)
@@ -76,10 +77,10 @@ class Regenerated:
     """The project state a regeneration produced, for the caller to apply (picklable).
 
     ``segments``: the regenerated segments and those a re-fit changed (placement, overflow);
-    ``speakers``: the speakers (speaking records the
-    voices it resolved); ``dub_track``: the assembled dub's path; ``settings``: the settings
-    sections the steps rewrote (placements, overflow, chunk index, counts of the last run);
-    ``stages``: the records of the stages now exactly as a full run would leave them.
+    ``speakers``: the speakers (speaking records the default voices it resolved);
+    ``dub_track``: the assembled dub's path; ``settings``: per settings section, the entries the
+    steps wrote (placements, overflow, chunk index, counts of the last run); ``stages``: the
+    records of the stages now exactly as a full run would leave them.
     """
 
     segments: tuple[Segment, ...]
@@ -89,12 +90,15 @@ class Regenerated:
     stages: Mapping[str, StageRecord]
 
     def apply_to(self, project: Project) -> None:
-        """Write this state into ``project`` (segments by id; others, and other settings, untouched)."""
+        """Write this state into ``project``: segments by id, voices only where still unresolved,
+        settings entry by entry (choices changed meanwhile stay), stage records by stage."""
         new = {s.id: s for s in self.segments}
         project.segments = tuple(new.get(s.id, s) for s in project.segments)
-        project.speakers = self.speakers
+        resolved = {s.id: s for s in self.speakers}
+        project.speakers = tuple(s if s.voice.engine else resolved.get(s.id, s) for s in project.speakers)
         project.dub_track = self.dub_track
-        project.settings = {**project.settings, **copy.deepcopy(dict(self.settings))}
+        project.settings = {**project.settings, **{key: {**project.settings.get(key, {}), **copy.deepcopy(dict(entries))}
+                                                   for key, entries in self.settings.items()}}
         project.stages = {**project.stages, **self.stages}
 
 
@@ -135,6 +139,7 @@ def regenerate_segments(root: str, project: Project, segment_ids: Sequence[str],
     for seg_id in segment_ids:
         project.segment(seg_id)  # a KeyError here is a bug in the caller
     before = {s.id: s for s in project.segments}
+    settings_before = copy.deepcopy(project.settings)
     factory = ContextFactory(ProjectFolder(Path(root)), project, ModelRegistry.from_environment(),
                              RunOptions(), progress, cancel)
     records: dict[str, StageRecord] = {}
@@ -155,8 +160,10 @@ def regenerate_segments(root: str, project: Project, segment_ids: Sequence[str],
                                               round(time.monotonic() - t0, 3))
     cancel.check()
     keys = {step.settings_key for step in chosen}
+    written = {key: {k: copy.deepcopy(v) for k, v in project.settings.get(key, {}).items()
+                     if settings_before.get(key, {}).get(k, _ABSENT) != v} for key in keys}
     changed = tuple(s for s in project.segments if s.id in segment_ids or before.get(s.id) != s)
     return Regenerated(segments=changed, speakers=project.speakers,
                        dub_track=project.dub_track,
-                       settings={k: copy.deepcopy(project.settings[k]) for k in keys if k in project.settings},
+                       settings={key: entries for key, entries in written.items() if entries},
                        stages=records)
