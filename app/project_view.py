@@ -22,11 +22,12 @@ from app.segment_table import Column, SegmentTable, fmt_time
 from app.timeline import TimelineView
 from app.timeline.snapping import MIN_SEGMENT_S
 from app.undo_commands import (
-    EditSegmentCommand, MoveSegmentCommand, ReplaceSegmentsCommand, SetSegmentsCommand, SpeakersCommand, merge_segments,
+    EditSegmentCommand, MoveSegmentCommand, ReplaceProjectCommand, SetSegmentsCommand, SpeakersCommand, merge_segments,
     new_drag_token, split_segment,
 )
 from engine.project.model import Project, Segment, SegmentFlag, Speaker
 from engine.project.store import ProjectFolder
+from engine.regenerate import Regenerated
 
 NUDGE_S = 0.05  # one keyboard nudge: finer than a syllable, ~1.5 frames at 30 fps
 NUDGE_MERGE_MS = 800  # nudges in a row within this form one undo step, like one drag
@@ -258,21 +259,28 @@ class ProjectView(QWidget):
     def push_speakers(self, speakers: tuple[Speaker, ...], text: str) -> None:
         self.undo.push(SpeakersCommand(self.model, speakers, text))
 
-    def apply_regenerated(self, segments: list[Segment]) -> None:
-        """Add the takes a regeneration made; edits made meanwhile are kept (their takes stay stale)."""
-        updated = []
-        for new in segments:
+    def apply_regenerated(self, result: Regenerated) -> None:
+        """Apply what a regeneration returned (takes, dub track, placements, stage records) as one
+        undoable step; edits made meanwhile are kept (their takes stay stale, and the stages whose
+        inputs they changed read as stale since the records hash the inputs)."""
+        segments = []
+        for new in result.segments:
             try:
                 cur = self.model.segment(new.id)
             except KeyError:
                 continue  # deleted (merged away) while the job ran
-            known = {t.id for t in cur.takes}
-            takes = cur.takes + tuple(t for t in new.takes if t.id not in known)
-            updated.append(dataclasses.replace(cur, takes=takes, current_take_id=new.current_take_id,
-                                               flags=(cur.flags - {SegmentFlag.OVERFLOW}) | (new.flags & {SegmentFlag.OVERFLOW})))
-        if updated:
-            label = self.tr("Regenerate {n} segment(s)").format(n=len(updated))
-            self.undo.push(ReplaceSegmentsCommand(self.model, updated, label))
+            known = {t.id: t for t in new.takes}
+            takes = tuple(known.get(t.id, t) for t in cur.takes)  # fit ratios and stretches as fitted
+            takes += tuple(t for t in new.takes if t.id not in {c.id for c in cur.takes})
+            segments.append(dataclasses.replace(cur, takes=takes, current_take_id=new.current_take_id,
+                                                flags=(cur.flags - {SegmentFlag.OVERFLOW}) | (new.flags & {SegmentFlag.OVERFLOW})))
+        if not segments:
+            return
+        project = dataclasses.replace(self.model.project, stages=dict(self.model.project.stages),
+                                      settings=dict(self.model.project.settings))
+        dataclasses.replace(result, segments=tuple(segments)).apply_to(project)
+        label = self.tr("Regenerate {n} segment(s)").format(n=len(segments))
+        self.undo.push(ReplaceProjectCommand(self.model, project, label))
 
     @property
     def root(self) -> Path:

@@ -14,8 +14,9 @@ version (:meth:`engine.jobs.cache.StageCache.prune`).
 
 The chunk index (track → [start, end, file]) and the counts of generated / reused chunks go
 into ``project.settings["lipsync"]``; :mod:`engine.stages.lipsync_crops` serves the crops to the
-renderer. ``lipsync_segment`` refreshes the chunks overlapping one segment (the studio's
-per-segment regenerate).
+renderer. ``lipsync_segment`` (the studio's per-segment regenerate) is the same run: since the
+chunks are keyed by what they hear, after one segment's take changed it generates that
+segment's chunks (and any whose audio a re-fit moved) and reuses every other.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from engine.stages.rendered_tracks import rendered_track_ids
 from engine.stages.train import NO_FACE, content_hash, require_track_stage, skip_reason
 
 LIPSYNC_VERSION = 2  # bump when generation changes for the same inputs
-MEL_REACH_S = 0.15  # a frame hears 24 mel frames (240 ms) centred on it, plus the STFT window: < 150 ms each side
 
 
 def _model(ctx: StageContext) -> dict[str, Any] | None:
@@ -79,9 +79,8 @@ def _chunk_entry(chunk: Chunk, file: Path, ctx: StageContext) -> dict[str, Any]:
     return {"start": chunk.start, "end": chunk.end, "file": ctx.folder.relative(file)}
 
 
-def generate(ctx: StageContext, span: tuple[float, float] | None = None) -> dict[str, int]:
-    """Generate (or reuse) the chunks of every rendered track; with ``span`` (seconds) only the
-    chunks overlapping it, keeping the recorded index elsewhere. Returns counts."""
+def generate(ctx: StageContext) -> dict[str, int]:
+    """Generate (or reuse) the chunks of every rendered track. Returns the counts."""
     import torch
 
     from engine.lipsync.data.crop_files import write_crops
@@ -93,7 +92,7 @@ def generate(ctx: StageContext, span: tuple[float, float] | None = None) -> dict
     require_track_stage(ctx)
     skipped = skip_reason(ctx) or (None if rendered_track_ids(ctx) else NO_FACE)
     if skipped is not None:  # nothing to generate: the render passes the frames through
-        counts = {"generated": 0, "reused": 0, "kept": 0}
+        counts = {"generated": 0, "reused": 0}
         record(ctx, chunks={}, last_run={**counts, "skipped": skipped})
         ctx.report(1, 1, skipped)
         return counts
@@ -116,12 +115,11 @@ def generate(ctx: StageContext, span: tuple[float, float] | None = None) -> dict
     samples = cached_audio(ctx.cache, path)
     note = "" if is_dub else " (no dub track yet: driven by the original audio)"
     language = ctx.project.target_language if is_dub else (ctx.project.source_language or "")  # the audio's
-    old_index = ctx.project.settings.get("lipsync", {}).get("chunks", {}) if span is not None else {}
     tracks = {t.id: t for t in ctx.project.face_tracks}
     plan = [(tid, c) for tid in rendered_track_ids(ctx)
             for c in make_chunks(tid, tracks[tid].start_frame, tracks[tid].end_frame, s.chunk_frames, BUFFER_FRAMES)]
     index: dict[str, list[dict[str, Any]]] = {tid: [] for tid in rendered_track_ids(ctx)}
-    counts = {"generated": 0, "reused": 0, "kept": 0}
+    counts = {"generated": 0, "reused": 0}
     sources: dict[str, Any] = {}
     places: dict[str, MouthPlace | None] = {}  # where each track's references are moved to, found once
     for k, (tid, chunk) in enumerate(plan):
@@ -132,12 +130,6 @@ def generate(ctx: StageContext, span: tuple[float, float] | None = None) -> dict
             places[tid] = mouth_place(sources[tid])
         src = sources[tid]
         first = tracks[tid].start_frame
-        if span is not None and not _overlaps(src, chunk, first, span):
-            kept = next((e for e in old_index.get(tid, []) if (e["start"], e["end"]) == (chunk.start, chunk.end)), None)
-            if kept is not None and ctx.folder.resolve(kept["file"]).is_file():
-                index[tid].append(kept)
-                counts["kept"] += 1
-                continue
         rows = range(chunk.start - first, chunk.end - first)
         model_rows = range(chunk.buffer_start - first, chunk.buffer_end - first)
         refs = [int(r) for r in src.reference_indices(model_rows)]  # none inside the chunk or its buffers
@@ -166,24 +158,15 @@ def generate(ctx: StageContext, span: tuple[float, float] | None = None) -> dict
     return counts
 
 
-def _overlaps(src, chunk: Chunk, first: int, span: tuple[float, float]) -> bool:
-    """Whether any frame the chunk's generation sees (buffers included) lies in ``span`` seconds."""
-    t0 = src.frame_time(chunk.buffer_start - first) - MEL_REACH_S
-    t1 = src.frame_time(chunk.buffer_end - 1 - first) + MEL_REACH_S
-    return t0 <= span[1] and span[0] <= t1
-
-
 def run(ctx: StageContext) -> None:
     generate(ctx)
 
 
 def lipsync_segment(ctx: StageContext, segment_id: str) -> None:
-    """Refresh the mouths of the chunks overlapping one segment (after its take changed).
+    """Bring the mouths up to date after one segment's take changed: the stage's own run.
 
-    The chunks land in the cache and the index in ``project.settings``; the next run of the
-    stage (which the renderer's provider waits for) finds them and generates nothing again."""
-    seg = ctx.project.segment(segment_id)
-    if not ctx.project.settings.get("lipsync", {}).get("chunks"):
-        generate(ctx)  # nothing generated yet: everything is needed anyway
-        return
-    generate(ctx, (seg.start, seg.end))
+    Only the chunks whose heard audio changed are generated (that segment's, and a neighbour's
+    whose placement the re-fit moved); a chunk outside the segment is never left driven by
+    audio the dub no longer has, so the result is exactly what ``avdub run`` leaves."""
+    ctx.project.segment(segment_id)  # KeyError for an unknown id, before any work
+    generate(ctx)

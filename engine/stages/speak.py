@@ -99,6 +99,12 @@ def _presenter(ctx: StageContext) -> tuple[Path, PitchStats]:
     return entry / "reference.wav", PitchStats(**json.loads((entry / "stats.json").read_text()))
 
 
+def _take_key(text: str, language: str, voice: VoiceSettings, presenter: PitchStats, ref_rms: float) -> dict[str, Any]:
+    """What a take's audio depends on (its cache key; a rate is added when the engine spoke faster)."""
+    return {"text": text, "language": language, "voice": dataclasses.asdict(voice),
+            "presenter": dataclasses.asdict(presenter) if voice.match_voice else None, "level": round(ref_rms, 4)}
+
+
 def run(ctx: StageContext, only: frozenset[str] | None = None) -> None:
     """Speak every segment, or only the segments named in ``only`` (the others are untouched)."""
     project = ctx.project
@@ -132,9 +138,7 @@ def run(ctx: StageContext, only: frozenset[str] | None = None) -> None:
             project.replace_segment(dataclasses.replace(seg, flags=frozenset(flags), current_take_id=None))
             continue
         voice = _voice(project, ctx.registry, _speaker(project, seg.speaker_id))
-        key = {"text": prepared.text, "language": lang, "voice": dataclasses.asdict(voice),
-               "presenter": dataclasses.asdict(presenter) if voice.match_voice else None,
-               "level": round(ref_rms, 4)}
+        key = _take_key(prepared.text, lang, voice, presenter, ref_rms)
 
         def compute(tmp: Path, text: str = prepared.text, voice: VoiceSettings = voice, rate: float = 1.0) -> None:
             nonlocal reference, synthesized
@@ -195,3 +199,40 @@ def speak_segment(ctx: StageContext, segment_id: str) -> None:
     """Regenerate one segment's take (the studio's per-segment "re-speak")."""
     ctx.project.segment(segment_id)  # KeyError for an unknown id, before any work
     run(ctx, only=frozenset({segment_id}))
+
+
+def is_spoken(ctx: StageContext) -> bool:
+    """Whether a full run would leave every take as it is, found without synthesizing anything:
+    each segment with words has as its current take the cached take for its text, voice and room.
+
+    The per-segment regenerate asks this to record the stage as up to date, as a run would."""
+    project = ctx.project
+    if not project.segments:
+        return True
+    if any(not s.voice.engine for s in project.speakers):
+        return False  # a default voice not resolved yet: only a run resolves it
+    lang = project.target_language
+    ref_path, presenter = _presenter(ctx)
+    ref_rms = speech_rms(sf.read(ref_path, dtype="float32")[0])
+    room = room_after([FitItem(s.id, s.start, s.end, 0.0) for s in project.segments], project.source.duration)
+    for seg in project.segments:
+        prepared = prepare(seg.target_text, lang)
+        if not prepared.text:
+            if seg.current_take_id is not None:
+                return False
+            continue
+        if seg.is_stale:
+            return False
+        voice = _voice(project, ctx.registry, _speaker(project, seg.speaker_id))
+        key = _take_key(prepared.text, lang, voice, presenter, ref_rms)
+        entry = ctx.cache.find("speak", key)
+        if entry is None:
+            return False
+        ratio = json.loads((entry / "take.json").read_text())["duration"] / max(room[seg.id], 1e-3)
+        if ratio > 1.0 and voice.engine in RATE_ENGINES:
+            entry = ctx.cache.find("speak", {**key, "rate": round(min(ratio, MAX_ENGINE_RATE), 2)})
+            if entry is None:
+                return False
+        if seg.current_take.audio_path != ctx.folder.relative(entry / "take.wav"):
+            return False
+    return True

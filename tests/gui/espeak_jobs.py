@@ -17,6 +17,7 @@ from pathlib import Path
 from engine.jobs.events import CancelToken, ProgressSink, StageReporter, ignore_progress
 from engine.project.model import Project, Segment, Take, new_id
 from engine.project.store import ProjectFolder
+from engine.regenerate import Regenerated
 
 RATES_WPM = (150, 170, 190, 210)  # espeak-ng's default is 175; beyond ~210 it stops sounding natural
 FIT_TARGET = 1.0  # take / slot
@@ -54,7 +55,7 @@ def make_take(folder: ProjectFolder, project: Project, seg: Segment, report: Sta
 
 
 def regenerate_with_espeak(root: str, project: Project, segment_ids: Sequence[str], steps: Sequence[str] = (), *,
-                           progress: ProgressSink = ignore_progress, cancel: CancelToken | None = None) -> list[Segment]:
+                           progress: ProgressSink = ignore_progress, cancel: CancelToken | None = None) -> Regenerated:
     cancel = cancel or CancelToken()
     folder = ProjectFolder(Path(root))
     report = StageReporter("speak", progress, cancel)
@@ -63,4 +64,6 @@ def regenerate_with_espeak(root: str, project: Project, segment_ids: Sequence[st
         seg = project.segment(seg_id)
         project.add_take(seg_id, make_take(folder, project, seg, report))
     report(len(segment_ids), len(segment_ids), "done")
-    return [project.segment(s) for s in segment_ids]
+    # New takes only: the dub track, placements and stage records are left as they were.
+    return Regenerated(segments=tuple(project.segment(s) for s in segment_ids), speakers=project.speakers,
+                       dub_track=project.dub_track, settings={}, stages={})

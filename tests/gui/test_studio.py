@@ -243,6 +243,7 @@ def test_engine_regenerate_respeaks_and_refits_one_segment(qtbot, window: MainWi
     fit = window.run_stage(Stage.FIT)  # an assembled dub track holding the current takes
     wait_job(qtbot, window, fit)
     assert fit.state is JobState.DONE and view.model.project.dub_track, fit.error
+    fitted_track = view.model.project.dub_track
     seg, other = view.model.segments[0], view.model.segments[1]
     assert view.player._track_has(seg) and view.player._track_has(other)
     view.edit_target(seg.id, "Una frase nueva.")
@@ -254,12 +255,29 @@ def test_engine_regenerate_respeaks_and_refits_one_segment(qtbot, window: MainWi
     assert not new.is_stale and new.current_take.id != seg.current_take.id
     assert new.current_take.fit_ratio is not None and new.current_take.fit_ratio > 0
     assert view.model.segment(other.id) == other
-    # The assembled track still has the old take there: the dub (B) plays the new take itself.
-    assert not view.player._track_has(new) and view.player._track_has(view.model.segment(other.id))
+    # The re-fit reassembled the dub track with the new take: the dub (B) plays the track there.
+    track = view.model.project.dub_track
+    assert track != fitted_track and view.player._track_has(new)
+    assert view.model.project.settings["speech"]["placements"][seg.id]["take"] == new.current_take.id
     view.player.set_mode(AudioMode.DUB)
     view.player.seek(new.slot[0] + 0.2)
     view.player.play()
-    qtbot.waitUntil(lambda: view.player._dub_take == new.current_take.id, timeout=5000)
+    qtbot.waitUntil(lambda: view.player._dub_take == "track", timeout=5000)
+    view.player.pause()
+    # A take made without a re-fit (espeak-ng directly) is not in the track yet: B plays it alone.
+    from tests.gui.espeak_jobs import regenerate_with_espeak
+
+    window.regenerate_function = regenerate_with_espeak
+    view.edit_target(seg.id, "Otra frase más.")
+    job = window.regenerate([seg.id])
+    wait_job(qtbot, window, job)
+    assert job.state is JobState.DONE, job.error
+    newer = view.model.segment(seg.id)
+    assert view.model.project.dub_track == track
+    assert not view.player._track_has(newer) and view.player._track_has(view.model.segment(other.id))
+    view.player.seek(newer.slot[0] + 0.2)
+    view.player.play()
+    qtbot.waitUntil(lambda: view.player._dub_take == newer.current_take.id, timeout=5000)
     view.player.seek(other.slot[0] + 0.2)
     qtbot.waitUntil(lambda: view.player._dub_take == "track", timeout=5000)
     view.player.pause()

@@ -178,7 +178,7 @@ def test_lipsync_render_and_incremental_chunks(trained):
     # no dub yet: the original audio drives the mouths, and the stage says so
     run(folder, proj, Stage.LIPSYNC)
     rec = proj.settings["lipsync"]
-    assert rec["last_run"] == {"generated": 4, "reused": 0, "kept": 0, "audio": "original", "pruned": 0}
+    assert rec["last_run"] == {"generated": 4, "reused": 0, "audio": "original", "pruned": 0}
     (track,) = proj.face_tracks
     chunks = rec["chunks"][track.id]
     assert [(c["start"], c["end"]) for c in chunks] == [(0, 34), (34, 68), (68, 102), (102, 135)]
@@ -230,7 +230,7 @@ def test_lipsync_render_and_incremental_chunks(trained):
     _dub(folder, proj, changed_audio, "dub2.wav")
     run(folder, proj, Stage.LIPSYNC)
     last = proj.settings["lipsync"]["last_run"]
-    assert {k: last[k] for k in ("generated", "reused", "kept")} == {"generated": 1, "reused": 3, "kept": 0}
+    assert {k: last[k] for k in ("generated", "reused")} == {"generated": 1, "reused": 3}
     # Unused chunks now (driven by the original audio, and dub1's one): pruning keeps those in
     # use and at most as many bytes of the others as the ones in use take.
     in_use = {folder.resolve(c["file"]).parent for c in proj.settings["lipsync"]["chunks"][track.id]}
@@ -245,13 +245,13 @@ def test_lipsync_render_and_incremental_chunks(trained):
     assert {k: proj.settings["render"]["last_run"][k] for k in ("frames", "pieces", "encoded")} == \
         {"frames": 135, "pieces": 7, "encoded": 3}
 
-    # the per-segment hook refreshes only the chunks overlapping that segment
+    # the per-segment hook is the stage's run: only the chunk that hears the change is generated again
     from engine.stages.lipsync import lipsync_segment
 
     changed_audio[span] *= -1
     _dub(folder, proj, changed_audio, "dub3.wav")
     lipsync_segment(factory(folder, proj).make(spec_for(Stage.LIPSYNC)), "seg-b")
-    assert proj.settings["lipsync"]["last_run"]["generated"] == 1 and proj.settings["lipsync"]["last_run"]["kept"] == 3
+    assert proj.settings["lipsync"]["last_run"]["generated"] == 1 and proj.settings["lipsync"]["last_run"]["reused"] == 3
 
 
 def test_avdub_train_cli(project, capsys):

@@ -48,7 +48,7 @@ def test_hook_regenerates_only_the_asked_segment(project, monkeypatch):
     folder, proj = project
     target = proj.segments[1].id
     events = []
-    out = regenerate_segments(str(folder.root), proj, [target], ("speak",), progress=events.append)
+    out = regenerate_segments(str(folder.root), proj, [target], ("speak",), progress=events.append).segments
     assert [s.id for s in out] == [target]
     assert len(out[0].takes) == 1 and not out[0].is_stale
     assert folder.resolve(out[0].current_take.audio_path).stat().st_size > 1000
@@ -63,3 +63,21 @@ def test_stage_job_refuses_before_writing(project, monkeypatch):
     with pytest.raises(StageNotBuiltError):
         run_stage_job(str(folder.root), proj, "transcribe")
     assert folder.project_file.read_bytes() == before
+
+
+def test_result_applies_without_losing_changes_made_meanwhile(project):
+    from engine.project.model import StageRecord, VoiceSettings
+    from engine.regenerate import Regenerated
+
+    _, proj = project
+    seg = dataclasses.replace(proj.segments[1], target_text="otro")
+    spk = proj.speakers[0]
+    resolved = dataclasses.replace(spk, voice=VoiceSettings(engine="piper", voice="x"))
+    proj.settings = {"speech": {"fit": {"max_speed": 1.2}, "placements": {"old": 1}}, "render": {"crf": 20}}
+    result = Regenerated(segments=(seg,), speakers=(resolved,), dub_track="cache/dubtrack/x/dub.wav",
+                         settings={"speech": {"placements": {"new": 2}}}, stages={"fit": StageRecord("h", "t")})
+    result.apply_to(proj)
+    assert proj.segment(seg.id) == seg and proj.dub_track == "cache/dubtrack/x/dub.wav"
+    assert proj.speakers == (spk,)  # a voice chosen meanwhile (or before) is never replaced
+    assert proj.settings == {"speech": {"fit": {"max_speed": 1.2}, "placements": {"new": 2}}, "render": {"crf": 20}}
+    assert proj.stages["fit"] == StageRecord("h", "t")
