@@ -33,21 +33,21 @@ class RangeHandler(http.server.BaseHTTPRequestHandler):
         if header and header.startswith("bytes="):
             start = int(header[6:].split("-")[0])
             if start >= len(PAYLOAD):  # nothing past the asked start: 416, as real servers answer
+                type(self).sent.append((start, 0))  # recorded before answering: the client may be done first
                 self.send_response(416)
                 self.send_header("Content-Range", f"bytes */{len(PAYLOAD)}")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
-                type(self).sent.append((start, 0))
                 return
             self.send_response(206)
             self.send_header("Content-Range", f"bytes {start}-{len(PAYLOAD) - 1}/{len(PAYLOAD)}")
         else:
             self.send_response(200)
         body = PAYLOAD[start:]
+        type(self).sent.append((start, len(body)))  # recorded before answering: the client may be done first
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-        type(self).sent.append((start, len(body)))
 
     def log_message(self, *args: object) -> None:
         pass
