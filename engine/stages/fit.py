@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from engine.fsutil import file_fingerprint
 from engine.project.model import SegmentFlag
@@ -22,10 +22,6 @@ from engine.speech import DUB_SAMPLE_RATE
 from engine.speech.fit import FitItem, plan_fit
 from engine.stages.context import StageContext
 from engine.stages.speech_settings import load_settings, section
-
-if TYPE_CHECKING:
-    from engine.speech.dubstream import PlacedTake
-
 
 def inputs(ctx: StageContext) -> Mapping[str, Any]:
     s = load_settings(ctx.project)
